@@ -1,0 +1,33 @@
+# The two commands: `make demo` runs the app, `make test` runs the tests.
+# Each builds .venv first when it is missing, so they are all the set-up a fresh machine needs.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+# torch 2.13.0 first: it is a local CPU wheel here, while an unpinned torch pulls a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/stra-sim --out out/demo.h5 --seconds 1.0 --seed 0 --preview out/demo_preview.png
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(VENV)/bin/stra-bench voxel
+	$(VENV)/bin/stra-bench sim
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,1 @@
+"""Console entry points: thin wrappers that load configs and call the runtime."""

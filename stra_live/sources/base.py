@@ -1,0 +1,60 @@
+"""The `Source` protocol every input (file, simulator, camera, network) implements.
+
+A source yields :class:`Packet` objects in time order. Consumers (the rolling
+voxel buffer, the streaming engine) rely on three guarantees:
+
+* events inside a packet are sorted by time, and the first event of a packet
+  is not older than the last event of the previous one;
+* frames arrive in order of ``timestamp``;
+* ``packet.watermark`` promises that no later packet holds an event or frame
+  older than it, so a frame whose ``exposure_end`` is below the watermark has
+  all its events buffered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from stra_live.events import Frame, empty_events
+
+
+@dataclass(frozen=True)
+class Packet:
+    """A slice of a stream: events (EVENT_DTYPE, sorted) and the frames that began in it.
+
+    Attributes:
+        events: events of this slice, sorted by ``t``.
+        frames: APS frames that arrived with this slice, in timestamp order.
+        watermark: microseconds; everything older has now been delivered.
+    """
+
+    events: np.ndarray = field(default_factory=empty_events)
+    frames: tuple[Frame, ...] = ()
+    watermark: int = 0
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Anything that streams packets of events and frames.
+
+    Attributes:
+        name: human-readable description (file path, camera serial, URL).
+        resolution: sensor (height, width).
+        has_frames: False for events-only streams (e.g. a DVXplorer).
+    """
+
+    name: str
+    resolution: tuple[int, int]
+    has_frames: bool
+
+    def packets(self) -> Iterator[Packet]:
+        """Yield packets in time order until the stream ends (or forever, if live)."""
+        ...
+
+    def close(self) -> None:
+        """Release the file, device or socket. Safe to call twice."""
+        ...
