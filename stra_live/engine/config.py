@@ -1,0 +1,75 @@
+"""Typed configuration of the live app and the streaming engine (``configs/live.yaml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How the streaming engine runs STRA.
+
+    Attributes:
+        checkpoint: safetensors weights; None = the shipped weights for the
+            device (real-time configuration on CPU, paper configuration on GPU).
+        device: "auto" (CUDA when present, else CPU), "cpu" or "cuda".
+        precision: "auto" (bf16/fp16 autocast on CUDA, fp32 on CPU), "fp32", "fp16", "bf16".
+        lookahead: 1 = wait for frame T+1 before deblurring T (paper-faithful,
+            one frame of latency); 0 = causal, T+1 is not used.
+        memory_length: K, event sequences kept in the TMB memory (2 with
+            lookahead 1 = T-1 and T+1, the paper's setting).
+        horizon_ms: how much event history the rolling buffer keeps.
+        events_only_interval_ms: display interval of the event view for
+            streams without APS frames.
+        latency_window: results over which latency percentiles are computed.
+    """
+
+    checkpoint: Path | None = None
+    device: str = "auto"
+    precision: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
+    lookahead: int = 1
+    memory_length: int = 2
+    horizon_ms: float = 500.0
+    events_only_interval_ms: float = 33.0
+    latency_window: int = 200
+
+    def __post_init__(self) -> None:
+        if self.lookahead not in (0, 1):
+            raise ValueError(f"lookahead must be 0 or 1, got {self.lookahead}")
+        if not 0 <= self.memory_length <= 16:
+            raise ValueError(f"memory_length must be in 0..16, got {self.memory_length}")
+        if self.horizon_ms <= 0:
+            raise ValueError(f"horizon_ms must be positive, got {self.horizon_ms}")
+
+
+@dataclass(frozen=True)
+class RecordConfig:
+    """Where and what the record button writes.
+
+    Attributes:
+        folder: output folder (created if missing); files get timestamped names.
+        mp4: also write a side-by-side blurry | deblurred MP4.
+    """
+
+    folder: Path = Path("recordings")
+    mp4: bool = True
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """Everything `stra-live` needs; loaded from ``configs/live.yaml``.
+
+    Attributes:
+        source: "demo", "camera", a file path (.aedat4/.h5) or "tcp://HOST:PORT";
+            "auto" = the camera when one is found, else the demo scene.
+        engine: streaming engine settings.
+        record: recording settings.
+        redraw_hz: how often the app redraws the latest result.
+    """
+
+    source: str = "auto"
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
+    redraw_hz: float = 30.0
