@@ -1,0 +1,1 @@
+"""Scoring deblurring methods on recorded files with the protocol of PROTOCOL.md."""
