@@ -129,3 +129,12 @@ def test_paired_windows_reject_unequal_counts() -> None:
     frames = _sharp_frames(3)
     with pytest.raises(InputError, match="3 blurry frames but 2 sharp"):
         paired_windows(_recording(frames, frames[:2]))
+
+
+def test_paired_frames_without_exposure_span_half_way_to_their_neighbours() -> None:
+    times = [1000, 2000, 4000]
+    blurry = [Frame(np.zeros((H, W), np.uint8), t, t, t) for t in times]
+    sharp = [Frame(np.zeros((H, W), np.uint8), t, t, t) for t in times]
+    windows = paired_windows(_recording(blurry, sharp))
+    assert [(w.t_start, w.t_end) for w in windows] == [(500, 1500), (1500, 3000), (3000, 5000)]
+    assert [w.t_sharp for w in windows] == times

@@ -110,7 +110,10 @@ def paired_windows(recording: Recording) -> list[BlurWindow]:
 
     Blurry frame i is scored against sharp frame i; its events are those of
     its exposure window [exposure_start, exposure_end], and the latent time
-    is the sharp frame's timestamp.
+    is the sharp frame's timestamp. Files that store no exposure give frames
+    a zero-length window; each such frame is then taken to be exposed from
+    half-way after the previous frame's timestamp to half-way before the next
+    one's (mirrored at the ends), so that it still sees its events.
 
     Raises:
         InputError: no sharp frames, unequal counts, mismatched sizes or an
@@ -127,25 +130,20 @@ def paired_windows(recording: Recording) -> list[BlurWindow]:
         )
     _check_frames(blurry_frames + sharp_frames, recording.source, "blurry and sharp frames")
     _check_order(blurry_frames, recording.source, "blurry frame")
-    windows = []
-    for i, (blurry, sharp) in enumerate(zip(blurry_frames, sharp_frames, strict=True)):
-        if blurry.exposure_end < blurry.exposure_start:
-            raise InputError(
-                recording.source,
-                f"blurry frame {i} has an exposure window that ends before it starts "
-                f"({blurry.exposure_start} us to {blurry.exposure_end} us)",
-            )
-        windows.append(
-            BlurWindow(
-                index=i,
-                blurry=blurry.as_float(),
-                sharp=sharp.as_float(),
-                t_start=int(blurry.exposure_start),
-                t_end=int(blurry.exposure_end),
-                t_sharp=int(sharp.timestamp),
-            )
+    spans = _exposures(blurry_frames, recording.source)
+    return [
+        BlurWindow(
+            index=i,
+            blurry=blurry.as_float(),
+            sharp=sharp.as_float(),
+            t_start=start,
+            t_end=end,
+            t_sharp=int(sharp.timestamp),
         )
-    return windows
+        for i, (blurry, sharp, (start, end)) in enumerate(
+            zip(blurry_frames, sharp_frames, spans, strict=True)
+        )
+    ]
 
 
 def windows_for(recording: Recording, k: int = DEFAULT_BLUR_FRAMES) -> list[BlurWindow]:
@@ -189,6 +187,26 @@ def window_events(events: np.ndarray, t_start: int, t_end: int) -> np.ndarray:
     view = events[lo:max(lo, hi)]
     view.flags.writeable = False
     return view
+
+
+def _exposures(frames: Sequence[Frame], source: object) -> list[tuple[int, int]]:
+    """(start, end) exposure of each frame in us; zero-length ones span half-way to neighbours."""
+    times = [int(f.timestamp) for f in frames]
+    spans = []
+    for i, frame in enumerate(frames):
+        if frame.exposure_end < frame.exposure_start:
+            raise InputError(
+                source,
+                f"blurry frame {i} has an exposure window that ends before it starts "
+                f"({frame.exposure_start} us to {frame.exposure_end} us)",
+            )
+        if frame.exposure_end > frame.exposure_start or len(frames) < 2:
+            spans.append((int(frame.exposure_start), int(frame.exposure_end)))
+            continue
+        before = times[i] - times[i - 1] if i > 0 else times[i + 1] - times[i]
+        after = times[i + 1] - times[i] if i + 1 < len(times) else before
+        spans.append((times[i] - before // 2, times[i] + after // 2))
+    return spans
 
 
 def _check_frames(frames: Sequence[Frame], source: object, what: str) -> None:
