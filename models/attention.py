@@ -1,0 +1,120 @@
+"""STRA's two attention blocks, on a coarse attention grid (pure nn.Modules).
+
+Both run on an (h, w) grid of ``attention_scale``-pixel cells, so an attention
+matrix has (h*w)^2 entries: 690^2 for a 240x180 frame at scale 8, where full
+resolution would need 43200^2 = 1.9e9.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import torch
+from torch import nn
+
+from models.blocks import NEGATIVE_SLOPE, conv1x1, conv3x3
+from models.encodings import MemoryEntry
+
+Role = Literal["past", "future"]
+"""Which neighbour an event sequence is to the current one: T-1 = "past", T+1 = "future"."""
+
+ROLES: tuple[Role, ...] = ("past", "future")
+
+
+def _tokens(x: torch.Tensor) -> torch.Tensor:
+    """``(B, D, h, w) -> (B, h*w, D)`` with row-major cell index."""
+    return x.flatten(2).transpose(1, 2)
+
+
+class SpatialFusionBlock(nn.Module):
+    """Non-local attention from event features (query) to frame features (key, value).
+
+    ``theta`` projects the event features to queries, ``phi`` and ``g`` the
+    frame features to keys and values; every query's weights over the frame
+    positions are softmax-normalised and read out the values.
+    """
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.theta = conv1x1(dim, dim)
+        self.phi = conv1x1(dim, dim)
+        self.g = conv1x1(dim, dim)
+        self.out = conv1x1(dim, dim)
+
+    def forward(
+        self, events: torch.Tensor, frames: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fuse frame features into the event positions.
+
+        Args:
+            events: (B, D, h, w) query features.
+            frames: (B, D, h, w) key/value features on the same grid.
+
+        Returns:
+            fused (B, D, h, w) and weights (B, Nq, Nk) with Nq = Nk = h*w, rows summing to 1.
+        """
+        b, d, h, w = events.shape
+        query = _tokens(self.theta(events))
+        key = self.phi(frames).flatten(2)
+        value = _tokens(self.g(frames))
+        weights = torch.softmax(query @ key / math.sqrt(d), dim=-1)
+        read = (weights @ value).transpose(1, 2).reshape(b, d, h, w)
+        return self.out(read), weights
+
+
+class TemporalMemoryBlock(nn.Module):
+    """Memory read-out of the neighbouring event sequences for the current one.
+
+    Every sequence passes the ``shared`` conv once (:meth:`embed`); a neighbour's
+    key and value then come from its role's specific conv (:meth:`memory_entry`),
+    and the current sequence's query attends over all entries' keys at once
+    (one softmax over K * Nk positions) to read their values (:meth:`forward`).
+    """
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+        self.shared = nn.Sequential(conv3x3(dim, dim), nn.LeakyReLU(NEGATIVE_SLOPE, inplace=True))
+        self.specific = nn.ModuleDict({role: conv1x1(dim, 2 * dim) for role in ROLES})
+        self.query = conv1x1(dim, dim)
+        self.out = conv1x1(dim, dim)
+
+    def embed(self, grid: torch.Tensor) -> torch.Tensor:
+        """Shared conv: ``(B, D, h, w) -> (B, D, h, w)``."""
+        return self.shared(grid)
+
+    def memory_entry(self, shared: torch.Tensor, role: Role) -> MemoryEntry:
+        """Key (B, D, Nk) and value (B, Nk, D) of a neighbour from its shared features."""
+        if role not in self.specific:
+            raise ValueError(f"memory role must be one of {ROLES}, got {role!r}")
+        key, value = self.specific[role](shared).chunk(2, dim=1)
+        return MemoryEntry(key=key.flatten(2), value=_tokens(value))
+
+    def forward(
+        self, shared: torch.Tensor, memory: Sequence[MemoryEntry]
+    ) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """Read the memory for the current sequence.
+
+        Args:
+            shared: (B, D, h, w) shared-conv features of the current sequence.
+            memory: K >= 0 entries with Nk positions each.
+
+        Returns:
+            temporal features (B, D, h, w), or None when K = 0 (nothing to read),
+            and weights (B, Nq, K, Nk) with ``weights[b, q].sum() == 1``.
+        """
+        b, d, h, w = shared.shape
+        nq = h * w
+        if not memory:
+            return None, shared.new_zeros(b, nq, 0, nq)
+        nk = memory[0].key.shape[-1]
+        if any(entry.key.shape[-1] != nk for entry in memory):
+            raise ValueError("memory entries cover different attention grids")
+        query = _tokens(self.query(shared))
+        keys = torch.cat([entry.key for entry in memory], dim=-1)
+        values = torch.cat([entry.value for entry in memory], dim=1)
+        weights = torch.softmax(query @ keys / math.sqrt(d), dim=-1)
+        read = (weights @ values).transpose(1, 2).reshape(b, d, h, w)
+        return self.out(read), weights.reshape(b, nq, len(memory), nk)

@@ -1,0 +1,122 @@
+"""Typed configuration of the STRA network (one frozen dataclass, validated on construction).
+
+YAML files in ``configs/model_*.yaml`` are loaded into :class:`ModelConfig` at
+the CLI edges with :func:`stra_live.config.load_config`; checkpoints embed the
+same fields as JSON (:func:`ModelConfig.to_dict` / :func:`ModelConfig.from_mapping`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+LEVELS = 3
+"""Encoder/decoder scales: C, 2C, 4C channels at 1, 1/2, 1/4 of the stem's resolution."""
+
+
+def _is_power_of_two(value: int) -> bool:
+    return value > 0 and value & (value - 1) == 0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of one STRA network.
+
+    Layout (see ``models/stra.py``): a frame encoder shared by T-1, T, T+1 and
+    an event encoder, each with one ResBlock of ``encoder_units`` res-units per
+    scale; a decoder whose two finer scales hold ``res_units`` res-units and
+    whose coarsest scale (4C channels, where a unit costs 16x the parameters of
+    one at C) holds ``encoder_units``.
+
+    Attributes:
+        channels: C, base channel count (scales use C, 2C, 4C).
+        res_units: R, res-units in each of the decoder's two finer ResBlocks.
+        encoder_units: res-units per scale in each encoder and in the decoder's
+            coarsest ResBlock.
+        bins: temporal bins of each event voxel grid (input channels of the
+            event encoder).
+        attention_scale: image pixels per attention cell along each axis; the
+            SFB and TMB attend on an (H/scale, W/scale) grid, which keeps their
+            (Nq, Nk) matrices small (full resolution would need N = H*W).
+            A power of two.
+        attention_dim: channels of the attention features (queries, keys, values).
+        stem: "conv" (a 3x3 conv at full resolution) or "space_to_depth"
+            (pixel_unshuffle by ``stem_factor`` then a 3x3 conv, so every later
+            layer runs at 1/stem_factor resolution; pixel_shuffle at the end).
+        stem_factor: 1 for the "conv" stem; 2 or 4 (a power of two) for
+            "space_to_depth".
+        use_events: False = frames-only ablation (no event branch, no TMB; the
+            SFB then attends from the fused frames to themselves).
+        use_tmb: use the Temporal Memory Block (needs ``use_events``).
+        use_sfb: use the Spatial Fusion Block (without it, the TMB's read-out is
+            injected into the decoder directly).
+    """
+
+    channels: int = 32
+    res_units: int = 8
+    encoder_units: int = 1
+    bins: int = 5
+    attention_scale: int = 8
+    attention_dim: int = 64
+    stem: Literal["conv", "space_to_depth"] = "conv"
+    stem_factor: int = 1
+    use_events: bool = True
+    use_tmb: bool = True
+    use_sfb: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("channels", "res_units", "encoder_units", "bins", "attention_dim"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"ModelConfig.{name}: must be a positive integer, got {value!r}")
+        for name in ("attention_scale", "stem_factor"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not _is_power_of_two(value):
+                raise ValueError(f"ModelConfig.{name}: must be a power of two, got {value!r}")
+        if self.stem not in ("conv", "space_to_depth"):
+            raise ValueError(
+                f"ModelConfig.stem: must be 'conv' or 'space_to_depth', got {self.stem!r}"
+            )
+        if self.stem == "conv" and self.stem_factor != 1:
+            raise ValueError(
+                f"ModelConfig.stem_factor: must be 1 for the 'conv' stem, got {self.stem_factor}"
+            )
+        if self.stem == "space_to_depth" and self.stem_factor < 2:
+            raise ValueError(
+                "ModelConfig.stem_factor: must be >= 2 for the 'space_to_depth' stem, "
+                f"got {self.stem_factor}"
+            )
+        if self.use_tmb and not self.use_events:
+            raise ValueError("ModelConfig.use_tmb: the TMB needs events; set use_events: true")
+
+    @property
+    def coarsest_scale(self) -> int:
+        """Image pixels per feature cell at the decoder's coarsest scale."""
+        return self.stem_factor * 2 ** (LEVELS - 1)
+
+    @property
+    def stride(self) -> int:
+        """Inputs are padded to a multiple of this (coarsest scale and attention grid)."""
+        return max(self.coarsest_scale, self.attention_scale)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable mapping of every field."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> ModelConfig:
+        """Inverse of :meth:`to_dict`; unknown keys raise ValueError naming them."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"ModelConfig: unknown field(s) {unknown}")
+        return cls(**data)
+
+    def differences(self, other: ModelConfig) -> list[tuple[str, Any, Any]]:
+        """Fields that differ, as ``(name, value here, value in other)``."""
+        return [
+            (f.name, getattr(self, f.name), getattr(other, f.name))
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(other, f.name)
+        ]

@@ -1,0 +1,241 @@
+"""STRA (IJCAI 2022): event-guided deblurring of the centre of three blurry frames.
+
+Data flow for output T (``forward`` and, piece by piece, the streaming engine):
+
+1. ``encode_frame`` on each of the frames T-1, T, T+1 (one shared encoder;
+   nothing depends on the neighbours, so a frame is encoded once and reused by
+   the three outputs that need it).
+2. ``encode_events`` on each of the three event voxel grids (one shared event
+   encoder, plus the grid fusion and the TMB's shared conv).
+3. ``memory_entry`` turns the T-1 sequence into a "past" and the T+1 sequence
+   into a "future" TMB entry (key, value).
+4. ``decode``: per scale, the three frames' features are fused (concat + 1x1
+   conv, CB_s) and the current events' features added; the TMB reads the memory
+   for the current sequence; the SFB attends from the current events (plus the
+   TMB read-out) to the fused frames on the attention grid; its output is
+   injected at every decoder scale; the decoder predicts a residual added to
+   the blurry centre frame.
+
+Voxels arrive as raw signed event counts; the model maps them through
+``sign(v) * log1p(|v|)`` (after replacing NaN/inf by 0), which compresses the
+range of scenes with very different event rates without any statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from models.attention import Role, SpatialFusionBlock, TemporalMemoryBlock
+from models.blocks import NEGATIVE_SLOPE, GridFusion, conv1x1
+from models.config import LEVELS, ModelConfig
+from models.encodings import AttentionWeights, EventEncoding, FrameEncoding, MemoryEntry
+from models.padding import crop, pad_to_multiple
+from models.unet import Decoder, Encoder
+
+NEIGHBOURS = 3
+"""Frames (and event sequences) per output: T-1, T, T+1."""
+
+
+def normalise_voxel(voxel: torch.Tensor) -> torch.Tensor:
+    """Raw signed counts -> ``sign(v) * log1p(|v|)``, with NaN and +-inf replaced by 0."""
+    voxel = torch.nan_to_num(voxel, nan=0.0, posinf=0.0, neginf=0.0)
+    return torch.sign(voxel) * torch.log1p(voxel.abs())
+
+
+class STRA(nn.Module):
+    """The STRA network with a streaming decomposition (see the module docstring).
+
+    Attributes:
+        config: the architecture.
+        stride: inputs to ``encode_*``/``decode`` must be padded to a multiple of
+            this (use :meth:`pad`); ``forward`` pads and crops itself.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.stride = config.stride
+        c = config
+        widths = [c.channels * 2**s for s in range(LEVELS)]
+        cell_sizes = tuple(c.stem_factor * 2**s for s in range(LEVELS))
+        self.frame_encoder = Encoder(1, c.channels, c.encoder_units, c.stem_factor, LEVELS)
+        self.frame_fuse = nn.ModuleList(
+            nn.Sequential(conv1x1(NEIGHBOURS * w, w), nn.LeakyReLU(NEGATIVE_SLOPE, inplace=True))
+            for w in widths
+        )
+        attends = c.use_sfb or c.use_tmb
+        if c.use_events:
+            self.event_encoder = Encoder(c.bins, c.channels, c.encoder_units, c.stem_factor, LEVELS)
+            self.event_skip = nn.ModuleList(conv1x1(w, w) for w in widths)
+        if c.use_events and attends:
+            self.event_grid = GridFusion(c.channels, c.attention_dim, cell_sizes, c.attention_scale)
+        if c.use_sfb:
+            self.frame_grid = GridFusion(c.channels, c.attention_dim, cell_sizes, c.attention_scale)
+            self.sfb = SpatialFusionBlock(c.attention_dim)
+        if c.use_tmb:
+            self.tmb = TemporalMemoryBlock(c.attention_dim)
+        units = (c.res_units,) * (LEVELS - 1) + (c.encoder_units,)
+        self.decoder = Decoder(
+            c.channels, units, c.stem_factor, c.attention_dim if attends else None
+        )
+
+    def pad(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+        """Pad ``(..., H, W)`` to a multiple of :attr:`stride`; returns it and (H, W)."""
+        return pad_to_multiple(x, self.stride)
+
+    def _check_padded(self, x: torch.Tensor, channels: int, what: str) -> None:
+        if x.dim() != 4 or x.shape[1] != channels:
+            raise ValueError(f"{what}: expected (B, {channels}, H, W), got {tuple(x.shape)}")
+        if x.shape[-2] % self.stride or x.shape[-1] % self.stride:
+            raise ValueError(
+                f"{what}: size {tuple(x.shape[-2:])} is not a multiple of the stride "
+                f"{self.stride}; pad it with STRA.pad first"
+            )
+
+    def encode_frame(self, frame: torch.Tensor) -> FrameEncoding:
+        """Encode one padded blurry frame ``(B, 1, Hp, Wp)`` in [0, 1]."""
+        self._check_padded(frame, 1, "frame")
+        return FrameEncoding(scales=self.frame_encoder(frame))
+
+    def encode_events(self, voxel: torch.Tensor) -> EventEncoding:
+        """Encode one padded voxel grid ``(B, bins, Hp, Wp)`` of raw signed counts."""
+        if not self.config.use_events:
+            raise ValueError("encode_events: this model was built with use_events=False")
+        self._check_padded(voxel, self.config.bins, "voxel")
+        scales = self.event_encoder(normalise_voxel(voxel))
+        grid = self.event_grid(scales) if hasattr(self, "event_grid") else None
+        shared = self.tmb.embed(grid) if self.config.use_tmb and grid is not None else None
+        return EventEncoding(scales=scales, grid=grid, shared=shared)
+
+    def memory_entry(self, encoding: EventEncoding, role: Role) -> MemoryEntry:
+        """TMB key and value of a neighbouring sequence ("past" = T-1, "future" = T+1)."""
+        if encoding.shared is None:
+            raise ValueError("memory_entry: this model was built with use_tmb=False")
+        return self.tmb.memory_entry(encoding.shared, role)
+
+    def decode(
+        self,
+        frames: tuple[FrameEncoding, FrameEncoding, FrameEncoding],
+        blurry_centre: torch.Tensor,
+        events: EventEncoding | None,
+        memory: Sequence[MemoryEntry] = (),
+        return_attention: bool = False,
+    ) -> tuple[torch.Tensor, AttentionWeights | None]:
+        """Deblur the centre frame from cached encodings.
+
+        Args:
+            frames: encodings of frames T-1, T, T+1.
+            blurry_centre: (B, 1, Hp, Wp) the padded blurry frame T.
+            events: encoding of the current (T) event sequence; None only for
+                a frames-only model.
+            memory: K >= 0 TMB entries (normally past and future); ignored when
+                the TMB is off; K = 0 means the TMB contributes nothing.
+            return_attention: also return the attention weights.
+
+        Returns:
+            (B, 1, Hp, Wp) deblurred frame (not clipped) and the attention
+            weights or None.
+        """
+        c = self.config
+        if c.use_events and events is None:
+            raise ValueError("decode: this model needs the current event encoding")
+        cb = tuple(
+            fuse(torch.cat([f.scales[s] for f in frames], dim=1))
+            for s, fuse in enumerate(self.frame_fuse)
+        )
+        skips = cb
+        if c.use_events and events is not None:
+            skips = tuple(
+                x + proj(e) for x, proj, e in zip(cb, self.event_skip, events.scales, strict=True)
+            )
+        context, sfb_weights, tmb_weights = self._attend(cb, events, memory)
+        output = blurry_centre + self.decoder(skips, context)
+        if not return_attention:
+            return output, None
+        height, width = blurry_centre.shape[-2:]
+        grid = (height // c.attention_scale, width // c.attention_scale)
+        if tmb_weights is None:
+            nq = grid[0] * grid[1]
+            tmb_weights = output.new_zeros(output.shape[0], nq, 0, nq)
+        return output, AttentionWeights(grid, c.attention_scale, sfb_weights, tmb_weights)
+
+    def _attend(
+        self,
+        cb: tuple[torch.Tensor, ...],
+        events: EventEncoding | None,
+        memory: Sequence[MemoryEntry],
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+        """TMB then SFB on the attention grid: (context, sfb weights, tmb weights)."""
+        c = self.config
+        temporal = tmb_weights = None
+        if c.use_tmb and events is not None and events.shared is not None:
+            temporal, tmb_weights = self.tmb(events.shared, memory)
+        if not c.use_sfb:
+            return temporal, None, tmb_weights
+        frame_grid = self.frame_grid(cb)
+        query = events.grid if events is not None and events.grid is not None else frame_grid
+        if temporal is not None:
+            query = query + temporal
+        context, sfb_weights = self.sfb(query, frame_grid)
+        return context, sfb_weights, tmb_weights
+
+    def forward(
+        self, frames: torch.Tensor, voxels: torch.Tensor, return_attention: bool = False
+    ) -> tuple[torch.Tensor, AttentionWeights | None]:
+        """Deblur the centre of three frames.
+
+        Args:
+            frames: (B, 3, H, W) blurry frames T-1, T, T+1 in [0, 1], any H, W.
+            voxels: (B, 3, bins, H, W) their event voxel grids, raw signed counts
+                (ignored by a frames-only model).
+            return_attention: also return the attention weights (on the padded grid).
+
+        Returns:
+            (B, 1, H, W) deblurred frame T (not clipped), and the attention
+            weights or None.
+        """
+        bins = self.config.bins
+        if frames.dim() != 4 or frames.shape[1] != NEIGHBOURS:
+            raise ValueError(f"frames: expected (B, 3, H, W), got {tuple(frames.shape)}")
+        expected = (frames.shape[0], NEIGHBOURS, bins, *frames.shape[-2:])
+        if self.config.use_events and tuple(voxels.shape) != expected:
+            raise ValueError(f"voxels: expected {expected}, got {tuple(voxels.shape)}")
+        padded, size = self.pad(frames)
+        batch, _, height, width = padded.shape
+        # The three frames go through the shared encoder as one batch (same result, faster).
+        scales = self.encode_frame(padded.reshape(batch * NEIGHBOURS, 1, height, width)).scales
+        per_frame = [x.unflatten(0, (batch, NEIGHBOURS)) for x in scales]
+        past, current, future = (FrameEncoding(tuple(x[:, i] for x in per_frame)) for i in range(3))
+        events, memory = self._encode_sequences(voxels)
+        output, attention = self.decode(
+            (past, current, future), padded[:, 1:2], events, memory, return_attention
+        )
+        return crop(output, size), attention
+
+    def _encode_sequences(
+        self, voxels: torch.Tensor
+    ) -> tuple[EventEncoding | None, list[MemoryEntry]]:
+        """Current event encoding and the [past, future] memory of ``(B, 3, bins, H, W)``."""
+        if not self.config.use_events:
+            return None, []
+        padded, _ = self.pad(voxels)
+        if not self.config.use_tmb:
+            return self.encode_events(padded[:, 1]), []
+        batch, _, bins, height, width = padded.shape
+        joint = self.encode_events(padded.reshape(batch * NEIGHBOURS, bins, height, width))
+
+        def pick(i: int) -> EventEncoding:
+            def take(x: torch.Tensor) -> torch.Tensor:
+                return x.unflatten(0, (batch, NEIGHBOURS))[:, i]
+
+            return EventEncoding(
+                scales=tuple(take(x) for x in joint.scales),
+                grid=take(joint.grid) if joint.grid is not None else None,
+                shared=take(joint.shared) if joint.shared is not None else None,
+            )
+
+        past, current, future = pick(0), pick(1), pick(2)
+        return current, [self.memory_entry(past, "past"), self.memory_entry(future, "future")]
