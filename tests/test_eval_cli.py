@@ -1,0 +1,157 @@
+"""`stra-eval` and the runner on tiny HQF files with an analytically known blur."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stra_live.cli.eval import main
+from stra_live.errors import InputError
+from stra_live.evaluation.edi import EdiDeblurrer
+from stra_live.evaluation.methods import BlurryInput, make_deblurrer
+from stra_live.evaluation.runner import evaluate, find_recordings
+from stra_live.events import Frame, make_events
+from stra_live.io.hdf5 import write_hqf
+
+H, W = 12, 16
+STEP_US = 1000
+
+
+def _write_sharp_file(path: Path, offsets: list[int], windows: int, seed: int = 0) -> None:
+    """Sharp frame j = a random base image + offsets[j % k] (uint8), with a few events.
+
+    Every blurry frame then differs from its ground truth by the same constant
+    d = (mean(offsets) - offsets[k // 2]) / 255 at every pixel, so MSE = d**2.
+    """
+    rng = np.random.default_rng(seed)
+    base = rng.integers(40, 140, (H, W))
+    k = len(offsets)
+    frames = [
+        Frame((base + offsets[j % k]).astype(np.uint8), j * STEP_US, j * STEP_US, j * STEP_US)
+        for j in range(k * windows)
+    ]
+    count = 50
+    events = make_events(np.sort(rng.integers(0, k * windows * STEP_US, count)),
+                         rng.integers(0, W, count), rng.integers(0, H, count),
+                         rng.choice([-1, 1], count))
+    write_hqf(path, events, frames, (H, W))
+
+
+def _known_psnr(offsets: list[int]) -> float:
+    d = (np.mean(offsets) - offsets[len(offsets) // 2]) / 255.0
+    return 10 * math.log10(1.0 / d**2)
+
+
+OFFSETS_7 = [0, 10, 30, 60, 20, 5, 40]
+OFFSETS_5 = [25, 0, 3, 50, 9]
+
+
+@pytest.mark.parametrize("offsets", [OFFSETS_7, OFFSETS_5])
+def test_blurry_input_scores_the_known_psnr(tmp_path: Path, offsets: list[int]) -> None:
+    path = tmp_path / "known.h5"
+    _write_sharp_file(path, offsets, windows=5)
+    report = evaluate([path], BlurryInput(), k=len(offsets))
+    assert report.frames == 3  # windows 1, 2, 3 of 0..4
+    assert report.psnr == pytest.approx(_known_psnr(offsets), abs=1e-6)
+    assert report.per_file[str(path)].frames == 3
+    assert 0.0 < report.ssim < 1.0
+
+
+def test_cli_json_scores_a_folder_recursively_and_weights_by_frames(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "sub").mkdir()
+    first, second, short = tmp_path / "a.h5", tmp_path / "sub" / "b.h5", tmp_path / "c.h5"
+    _write_sharp_file(first, OFFSETS_7, windows=5, seed=1)
+    _write_sharp_file(second, [0, 50, 0, 0, 0, 0, 7], windows=4, seed=2)
+    _write_sharp_file(short, OFFSETS_7, windows=2, seed=3)
+    (tmp_path / "notes.txt").write_text("not a recording")
+    with caplog.at_level(logging.WARNING):
+        code = main(["--data", str(tmp_path), "--method", "blurry", "--json", "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    assert set(result) == {"psnr", "ssim", "frames", "per_file"}
+    assert set(result["per_file"]) == {str(first), str(second)}
+    assert result["per_file"][str(first)]["frames"] == 3
+    assert result["per_file"][str(second)]["frames"] == 2
+    expected = (3 * _known_psnr(OFFSETS_7) + 2 * _known_psnr([0, 50, 0, 0, 0, 0, 7])) / 5
+    assert result["frames"] == 5
+    assert result["psnr"] == pytest.approx(expected, abs=1e-6)
+    assert any("c.h5" in line and "skipped" in line for line in out)
+    assert any("c.h5" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_cli_blur_length_option_changes_the_windows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "k5.h5"
+    _write_sharp_file(path, OFFSETS_5, windows=6)
+    assert main(["--data", str(path), "--method", "blurry", "--blur-frames", "5", "--json",
+                 "--no-progress"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["frames"] == 4
+    assert result["psnr"] == pytest.approx(_known_psnr(OFFSETS_5), abs=1e-6)
+
+
+def test_cli_names_a_bad_file_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(b"this is not HDF5")
+    assert main(["--data", str(bad), "--method", "blurry", "--no-progress"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "broken.h5" in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1
+
+
+def test_cli_rejects_a_missing_path_and_an_empty_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data", str(tmp_path / "nope"), "--method", "edi", "--no-progress"]) == 1
+    assert "nope" in capsys.readouterr().err
+    assert main(["--data", str(tmp_path), "--method", "edi", "--no-progress"]) == 1
+    assert "no *.h5" in capsys.readouterr().err
+
+
+def test_only_short_files_is_an_error_with_null_means(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_sharp_file(tmp_path / "short.h5", OFFSETS_7, windows=2)
+    code = main(["--data", str(tmp_path), "--method", "blurry", "--json", "--no-progress"])
+    assert code == 1
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result == {"psnr": None, "ssim": None, "frames": 0, "per_file": {}}
+
+
+def test_edi_without_events_in_a_window_scores_like_the_blurry_input(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.h5"
+    _write_sharp_file(path, OFFSETS_7, windows=4)
+    quiet = tmp_path / "quiet_no_events.h5"
+    frames = [Frame(np.full((H, W), 60 + 9 * (j % 7), np.uint8), j * STEP_US, j * STEP_US,
+                    j * STEP_US) for j in range(28)]
+    write_hqf(quiet, make_events(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)),
+              frames, (H, W))
+    edi = evaluate([quiet], EdiDeblurrer(), k=7)
+    blurry = evaluate([quiet], BlurryInput(), k=7)
+    assert edi.frames == 2
+    assert edi.psnr == pytest.approx(blurry.psnr) and edi.ssim == pytest.approx(blurry.ssim)
+    assert evaluate([path], EdiDeblurrer(), k=7).psnr != pytest.approx(
+        evaluate([path], BlurryInput(), k=7).psnr)
+
+
+def test_find_recordings_and_unknown_methods(tmp_path: Path) -> None:
+    (tmp_path / "x" / "y").mkdir(parents=True)
+    for name in ("x/y/b.h5", "a.h5", "x/c.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert find_recordings(tmp_path) == [tmp_path / "a.h5", tmp_path / "x" / "y" / "b.h5"]
+    assert find_recordings(tmp_path / "a.h5") == [tmp_path / "a.h5"]
+    with pytest.raises(InputError):
+        find_recordings(tmp_path / "x" / "y" / "none")
+    with pytest.raises(ValueError, match="unknown method"):
+        make_deblurrer("e2vid")
