@@ -1,0 +1,38 @@
+"""Shipped network weights: ``stra_paper.safetensors`` and ``stra_realtime.safetensors``.
+
+The files are written by training (``stra-train``) into this folder and loaded
+with :func:`models.checkpoint.load_checkpoint`; this module only names them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+WEIGHTS_DIR = Path(__file__).resolve().parent
+"""This folder (``models/weights``)."""
+
+CONFIG_DIR = WEIGHTS_DIR.parent.parent / "configs"
+"""The repository's ``configs/`` folder (``model_paper.yaml``, ``model_realtime.yaml``)."""
+
+WeightsKind = Literal["paper", "realtime"]
+"""The two shipped configurations: the paper's (C=32, R=8) and the real-time one."""
+
+KINDS: tuple[WeightsKind, ...] = ("paper", "realtime")
+
+
+def _check(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"weights kind must be one of {KINDS}, got {kind!r}")
+
+
+def default_weights(kind: WeightsKind) -> Path:
+    """Path of the shipped checkpoint of ``kind`` (it may not exist before training)."""
+    _check(kind)
+    return WEIGHTS_DIR / f"stra_{kind}.safetensors"
+
+
+def default_config(kind: WeightsKind) -> Path:
+    """Path of the YAML architecture of ``kind``: ``configs/model_<kind>.yaml``."""
+    _check(kind)
+    return CONFIG_DIR / f"model_{kind}.yaml"
