@@ -9,30 +9,38 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
+from models.checkpoint import load_checkpoint, save_checkpoint
+from models.config import ModelConfig
+from models.stra import STRA
 from stra_live.cli.eval import main
 from stra_live.errors import InputError
 from stra_live.evaluation.edi import EdiDeblurrer
 from stra_live.evaluation.methods import BlurryInput, make_deblurrer
+from stra_live.evaluation.protocol import scored_triplets, windows_for
 from stra_live.evaluation.runner import evaluate, find_recordings
 from stra_live.events import Frame, make_events
-from stra_live.io.hdf5 import write_hqf
+from stra_live.io.hdf5 import read_hqf, write_hqf
+from stra_live.voxel.grid import events_to_voxel
 
 H, W = 12, 16
 STEP_US = 1000
 
 
 def _write_sharp_file(path: Path, offsets: list[int], windows: int, seed: int = 0) -> None:
-    """Sharp frame j = a random base image + offsets[j % k] (uint8), with a few events.
+    """Sharp frame j = a random base image + 5 * (j // k) + offsets[j % k] (uint8), with events.
 
-    Every blurry frame then differs from its ground truth by the same constant
+    The middle term changes the scene from window to window without touching the
+    blur: every blurry frame differs from its ground truth by the same constant
     d = (mean(offsets) - offsets[k // 2]) / 255 at every pixel, so MSE = d**2.
     """
     rng = np.random.default_rng(seed)
     base = rng.integers(40, 140, (H, W))
     k = len(offsets)
     frames = [
-        Frame((base + offsets[j % k]).astype(np.uint8), j * STEP_US, j * STEP_US, j * STEP_US)
+        Frame((base + 5 * (j // k) + offsets[j % k]).astype(np.uint8), j * STEP_US, j * STEP_US,
+              j * STEP_US)
         for j in range(k * windows)
     ]
     count = 50
@@ -155,3 +163,55 @@ def test_find_recordings_and_unknown_methods(tmp_path: Path) -> None:
         find_recordings(tmp_path / "x" / "y" / "none")
     with pytest.raises(ValueError, match="unknown method"):
         make_deblurrer("e2vid")
+
+
+def _tiny_checkpoint(path: Path, **overrides: object) -> None:
+    torch.manual_seed(0)
+    config = ModelConfig(channels=4, res_units=1, encoder_units=1, bins=3, attention_scale=4,
+                         attention_dim=8, **overrides)
+    save_checkpoint(path, STRA(config), config)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"use_events": False, "use_tmb": False}],
+                         ids=["events", "frames-only"])
+def test_stra_runs_the_checkpoint_on_the_three_windows(tmp_path: Path, overrides: dict) -> None:
+    data, weights = tmp_path / "scene.h5", tmp_path / "tiny.safetensors"
+    _write_sharp_file(data, OFFSETS_5, windows=4)
+    _tiny_checkpoint(weights, **overrides)
+    stra = make_deblurrer("stra", weights, device="cpu")
+    recording = read_hqf(data)
+    prev, cur, nxt = next(scored_triplets(windows_for(recording, 5)))
+    model, _, _ = load_checkpoint(weights)
+    frames = torch.from_numpy(np.stack([prev.blurry, cur.blurry, nxt.blurry]))[None]
+    voxels = torch.from_numpy(np.stack([
+        events_to_voxel(recording.events, 3, H, W, w.t_start, w.t_end) for w in (prev, cur, nxt)
+    ]))[None]
+    assert voxels.abs().sum() > 0
+    with torch.inference_mode():
+        expected = model(frames, voxels)[0][0, 0].numpy()
+        without_events = model(frames, torch.zeros_like(voxels))[0][0, 0].numpy()
+        swapped = model(frames.flip(1), voxels)[0][0, 0].numpy()
+    output = stra(prev, cur, nxt, recording.events)
+    np.testing.assert_allclose(output, expected, atol=1e-5)
+    assert np.abs(output - swapped).max() > 1e-4  # the frame order matters
+    if model.config.use_events:
+        assert np.abs(output - without_events).max() > 1e-4  # and so do the events
+    report = evaluate([data], stra, k=5)
+    assert report.frames == 2 and np.isfinite(report.psnr)
+
+
+def test_cli_scores_stra_from_a_checkpoint_and_rejects_a_missing_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, weights = tmp_path / "scene.h5", tmp_path / "tiny.safetensors"
+    _write_sharp_file(data, OFFSETS_7, windows=3)
+    _tiny_checkpoint(weights)
+    args = ["--data", str(data), "--method", "stra", "--device", "cpu", "--no-progress"]
+    assert main([*args, "--checkpoint", str(weights), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["frames"] == 1
+    assert main([*args, "--checkpoint", str(tmp_path / "gone.safetensors")]) == 1
+    err = capsys.readouterr().err
+    assert "gone.safetensors" in err and "Traceback" not in err
+    (tmp_path / "junk.safetensors").write_bytes(b"junk")
+    assert main([*args, "--checkpoint", str(tmp_path / "junk.safetensors")]) == 1
+    assert "junk.safetensors" in capsys.readouterr().err
