@@ -1,0 +1,190 @@
+"""Attention inspector: SFB and TMB attention of one clicked pixel.
+
+The SFB map (where the event features at the clicked position look in the
+current frame) is upsampled to the image and drawn over the frame with a
+colormap and an adjustable opacity. The TMB maps (where that position looks in
+each memory entry) are drawn as one small heat map per entry, all on one colour
+scale because a single softmax spans every entry, labelled with their time
+relative to the current frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from stra_live.engine.results import DeblurResult
+from ui.image_views import make_image_plot, make_marker
+from ui.render import event_view_rgb, heat_levels, memory_labels, upsample_map
+from ui.settings import UiConfig
+
+TMB_COLUMNS = 2
+"""Memory-entry heat maps per row."""
+
+
+class AttentionPanel(QWidget):
+    """Shows the attention of the query pixel on the latest result that carries maps.
+
+    Args:
+        config: colormap choices and the initial colormap and opacity.
+        parent: owning widget.
+    """
+
+    def __init__(self, config: UiConfig, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.query: tuple[int, int] | None = None
+        self.result: DeblurResult | None = None
+        self.heading = QLabel("Click a pixel in a view to inspect its attention.")
+        self.heading.setWordWrap(True)
+        self.colormap_box = QComboBox()
+        self.colormap_box.addItems(list(config.colormaps))
+        self.colormap_box.setCurrentText(config.colormap)
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setValue(round(config.overlay_opacity * 100))
+        self.sfb_widget = pg.GraphicsLayoutWidget()
+        self.sfb_plot = make_image_plot("SFB: events here → frame positions")
+        self.sfb_widget.addItem(self.sfb_plot)
+        self.sfb_frame = pg.ImageItem(axisOrder="row-major")
+        self.sfb_heat = pg.ImageItem(axisOrder="row-major")
+        self.sfb_heat.setZValue(5)
+        self.sfb_marker = make_marker()
+        for item in (self.sfb_frame, self.sfb_heat, self.sfb_marker):
+            self.sfb_plot.addItem(item)
+        self.tmb_widget = pg.GraphicsLayoutWidget()
+        self.tmb_plots: list[pg.PlotItem] = []
+        self.tmb_heats: list[pg.ImageItem] = []
+        self.tmb_markers: list[pg.ScatterPlotItem] = []
+        self._build_layout()
+        self.colormap_box.currentTextChanged.connect(self._apply_colormap)
+        self.opacity_slider.valueChanged.connect(self._apply_opacity)
+        self._apply_colormap(self.colormap_box.currentText())
+        self._apply_opacity(self.opacity_slider.value())
+
+    def _build_layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("Colormap", self.colormap_box)
+        form.addRow("Overlay opacity", self.opacity_slider)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(form)
+        layout.addWidget(self.sfb_widget, stretch=3)
+        layout.addWidget(QLabel("TMB: this position → memory entries (one colour scale)"))
+        layout.addWidget(self.tmb_widget, stretch=2)
+
+    # --- public -------------------------------------------------------------------
+    @property
+    def opacity(self) -> float:
+        """Current overlay opacity in [0, 1]."""
+        return self.opacity_slider.value() / 100.0
+
+    def set_query(self, x: int, y: int) -> None:
+        """Inspect pixel (x, y) (column, row); redraws the kept result at once."""
+        self.query = (x, y)
+        self._redraw()
+
+    def offer(self, result: DeblurResult) -> None:
+        """Take a new result; kept and drawn only when it carries attention maps."""
+        if result.attention is None:
+            return
+        self.result = result
+        self._redraw()
+
+    def clear(self) -> None:
+        """Forget the kept result (a new stream started)."""
+        self.result = None
+        self.sfb_frame.clear()
+        self.sfb_heat.clear()
+        self._set_tmb_count(0)
+        self.heading.setText("Waiting for a frame with attention maps…")
+
+    def tmb_titles(self) -> list[str]:
+        """Titles of the memory-entry maps currently shown."""
+        return [plot.titleLabel.text for plot in self.tmb_plots]
+
+    # --- drawing -------------------------------------------------------------------
+    def _redraw(self) -> None:
+        if self.result is None or self.result.attention is None:
+            self.heading.setText("Waiting for a frame with attention maps…")
+            return
+        result, maps = self.result, self.result.attention
+        base = result.blurry if result.blurry is not None else None
+        if base is None:
+            self.sfb_frame.setImage(event_view_rgb(result.event_image), autoLevels=False,
+                                    levels=(0, 255))
+        else:
+            self.sfb_frame.setImage(base, autoLevels=False, levels=(0.0, 1.0))
+        shape = (int(result.event_image.shape[0]), int(result.event_image.shape[1]))
+        if self.query is None:
+            self.heading.setText(f"Frame #{result.index}: click a pixel in a view to inspect it.")
+            self.sfb_heat.clear()
+            self._set_tmb_count(0)
+            return
+        x, y = self.query
+        sfb = upsample_map(maps.sfb_map(x, y), maps.scale, shape)
+        self.sfb_heat.setImage(sfb, autoLevels=False, levels=heat_levels(sfb))
+        self._mark(self.sfb_marker, x, y)
+        self._draw_tmb(result, x, y, shape)
+        self.heading.setText(
+            f"Frame #{result.index}, pixel ({x}, {y}), grid cell "
+            f"({y // maps.scale}, {x // maps.scale}) at {maps.scale} px per cell"
+        )
+
+    def _draw_tmb(self, result: DeblurResult, x: int, y: int, shape: tuple[int, int]) -> None:
+        maps = result.attention
+        assert maps is not None
+        tmb = maps.tmb_maps(x, y)
+        self._set_tmb_count(tmb.shape[0])
+        levels = heat_levels(tmb)
+        labels = memory_labels(maps.memory_timestamps, result.timestamp)
+        for k in range(tmb.shape[0]):
+            heat = upsample_map(tmb[k], maps.scale, shape)
+            self.tmb_heats[k].setImage(heat, autoLevels=False, levels=levels)
+            share = float(tmb[k].sum())
+            self.tmb_plots[k].setTitle(f"{labels[k]} · {share:.0%}")
+            self._mark(self.tmb_markers[k], x, y)
+
+    def _set_tmb_count(self, count: int) -> None:
+        """Create or drop small views so there is one per memory entry."""
+        if count == len(self.tmb_plots):
+            return
+        self.tmb_widget.clear()
+        self.tmb_plots, self.tmb_heats, self.tmb_markers = [], [], []
+        for k in range(count):
+            plot = make_image_plot("")
+            heat = pg.ImageItem(axisOrder="row-major")
+            heat.setColorMap(pg.colormap.get(self.colormap_box.currentText()))
+            marker = make_marker()
+            plot.addItem(heat)
+            plot.addItem(marker)
+            self.tmb_widget.addItem(plot, row=k // TMB_COLUMNS, col=k % TMB_COLUMNS)
+            self.tmb_plots.append(plot)
+            self.tmb_heats.append(heat)
+            self.tmb_markers.append(marker)
+
+    @staticmethod
+    def _mark(marker: pg.ScatterPlotItem, x: int, y: int) -> None:
+        marker.setData([x + 0.5], [y + 0.5])
+        marker.setVisible(True)
+
+    def _apply_colormap(self, name: str) -> None:
+        colormap = pg.colormap.get(name)
+        self.sfb_heat.setColorMap(colormap)
+        for heat in self.tmb_heats:
+            heat.setColorMap(colormap)
+
+    def _apply_opacity(self, value: int) -> None:
+        self.sfb_heat.setOpacity(value / 100.0)
+
+    def sfb_image(self) -> np.ndarray | None:
+        """The (H, W) SFB heat map currently drawn, or None."""
+        return self.sfb_heat.image

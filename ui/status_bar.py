@@ -1,0 +1,82 @@
+"""Status bar: source, resolution and the engine's running figures."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from stra_live.engine.results import EngineStats
+
+FIELDS = ("source", "resolution", "device", "input", "output", "latency", "events",
+          "dropped", "memory", "not_shown")
+"""Status fields, left to right."""
+
+
+def format_rate(events_per_second: float) -> str:
+    """Event rate with a readable unit, e.g. ``"1.25 Mev/s"``."""
+    if events_per_second >= 1e6:
+        return f"{events_per_second / 1e6:.2f} Mev/s"
+    if events_per_second >= 1e3:
+        return f"{events_per_second / 1e3:.1f} kev/s"
+    return f"{events_per_second:.0f} ev/s"
+
+
+def format_status(stats: EngineStats | None, source: str, resolution: tuple[int, int] | None,
+                  not_shown: int = 0) -> dict[str, str]:
+    """The text of every status field.
+
+    Args:
+        stats: the latest engine figures, or None before the first result.
+        source: the source's name.
+        resolution: sensor (height, width), or None when nothing is open.
+        not_shown: results replaced before the GUI drew them.
+
+    Returns:
+        field name (one of :data:`FIELDS`) -> text.
+    """
+    text = {
+        "source": f"Source: {source}",
+        "resolution": f"{resolution[1]}×{resolution[0]}" if resolution else "—",
+        "not_shown": f"not drawn {not_shown}",
+    }
+    if stats is None:
+        text.update({name: "" for name in FIELDS if name not in text})
+        text["device"] = "starting…"
+        return text
+    text.update({
+        "device": f"Device: {stats.device}",
+        "input": f"in {stats.input_fps:.1f} fps",
+        "output": f"out {stats.output_fps:.1f} fps",
+        "latency": f"latency p50 {stats.latency_p50_ms:.0f} / p95 {stats.latency_p95_ms:.0f} ms",
+        "events": format_rate(stats.event_rate),
+        "dropped": f"dropped {stats.frames_dropped}",
+        "memory": f"memory {stats.memory_entries}",
+    })
+    return text
+
+
+class StatusPanel(QStatusBar):
+    """A status bar with one permanent label per field, plus a recording label."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.labels = {name: QLabel("") for name in FIELDS}
+        self.recording = QLabel("")
+        self.recording.setStyleSheet("color: #c00000; font-weight: bold")
+        self.addPermanentWidget(self.recording)
+        for name in FIELDS:
+            self.addPermanentWidget(self.labels[name])
+
+    def show_stats(self, stats: EngineStats | None, source: str,
+                   resolution: tuple[int, int] | None, not_shown: int = 0) -> None:
+        """Refresh every field."""
+        for name, text in format_status(stats, source, resolution, not_shown).items():
+            self.labels[name].setText(text)
+
+    def show_recording(self, text: str) -> None:
+        """Show the recording state ("" hides it)."""
+        self.recording.setText(text)
+
+    def text(self) -> str:
+        """All fields joined, for tests and logs."""
+        parts = [self.recording.text(), *(self.labels[name].text() for name in FIELDS)]
+        return " | ".join(part for part in parts if part)
