@@ -1,0 +1,61 @@
+"""Random per-pixel parameters and shot noise of the event simulator, drawn on the NumPy side.
+
+All randomness comes from a caller-owned ``np.random.Generator``, so a seeded
+simulator is reproducible and the Numba kernels stay deterministic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stra_live.events import EVENT_DTYPE, empty_events
+
+
+def draw_thresholds(
+    rng: np.random.Generator, shape: tuple[int, int], mean: float, sigma: float, minimum: float
+) -> np.ndarray:
+    """Per-pixel contrast thresholds ~ N(mean, sigma), clipped below at ``minimum``.
+
+    Returns:
+        (H, W) float64.
+    """
+    return np.maximum(rng.normal(mean, sigma, size=shape), minimum)
+
+
+def draw_leak_rates(
+    rng: np.random.Generator, shape: tuple[int, int], rate_hz: float, jitter: float
+) -> np.ndarray:
+    """Per-pixel leak event rates (Hz) ~ rate * (1 + jitter * N(0, 1)), never negative.
+
+    Returns:
+        (H, W) float64.
+    """
+    if rate_hz == 0:
+        return np.zeros(shape)
+    return np.maximum(rate_hz * (1.0 + jitter * rng.standard_normal(shape)), 0.0)
+
+
+def shot_noise(
+    rng: np.random.Generator, shape: tuple[int, int], rate_hz: float, t_prev: int, t_now: int
+) -> np.ndarray:
+    """Shot-noise events in ``(t_prev, t_now]``: a Poisson process per pixel, random polarity.
+
+    Each pixel fires at ``rate_hz`` (ON and OFF together, equally likely),
+    independently of the scene. Shot-noise events do not move the pixel's
+    reference level (a simplification of v2e, which resets it).
+
+    Returns:
+        Events of :data:`EVENT_DTYPE`, unsorted.
+    """
+    height, width = shape
+    expected = rate_hz * (t_now - t_prev) * 1e-6 * height * width
+    if expected <= 0:
+        return empty_events()
+    n = int(rng.poisson(expected))
+    events = np.empty(n, dtype=EVENT_DTYPE)
+    events["t"] = rng.integers(t_prev + 1, t_now + 1, size=n)
+    pixel = rng.integers(0, height * width, size=n)
+    events["y"] = pixel // width
+    events["x"] = pixel % width
+    events["p"] = np.where(rng.random(n) < 0.5, 1, -1)
+    return events
