@@ -1,0 +1,19 @@
+"""Assemble a streaming engine from the live configuration."""
+
+from __future__ import annotations
+
+from stra_live.engine.config import EngineConfig
+from stra_live.engine.engine import StreamingEngine
+from stra_live.engine.runtime import ModelRuntime
+
+
+def build_engine(config: EngineConfig, resolution: tuple[int, int], has_frames: bool = True,
+                 source_name: str = "stream") -> StreamingEngine:
+    """Load the network (config.checkpoint or the shipped weights) and wrap it in an engine.
+
+    Raises:
+        CheckpointError: the checkpoint is missing, corrupt or of another architecture.
+        ValueError: CUDA requested but absent.
+    """
+    runtime = ModelRuntime.load(config.checkpoint, config.device, config.precision)
+    return StreamingEngine(runtime, config, resolution, has_frames, source_name)

@@ -1,0 +1,250 @@
+"""Streaming STRA: deblur each APS frame of a live stream with a persistent TMB memory.
+
+Packets go into a rolling event buffer; a frame becomes *complete* once the
+stream's watermark has passed the end of its exposure (all its events are
+buffered), and is then voxelised once. Output T needs frames T-1, T and, with
+lookahead 1, T+1; its TMB memory holds the K most recent sequences around it
+(T-1 "past" and T+1 "future" for the paper's K=2, older sequences as "past"
+entries for larger K). Every encoding lives in a :class:`FrameSlot` and is
+computed once. Missing neighbours at the ends of a stream (and T+1 when
+causal) are replaced by frame T itself.
+
+When the consumer asks for the ``latest`` frame, the frames it skips are
+dropped and counted; no queue grows without bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict, deque
+from typing import Literal
+
+from stra_live.engine.config import EngineConfig
+from stra_live.engine.meters import LatencyMeter, RateMeter
+from stra_live.engine.results import AttentionMaps, DeblurResult, EngineStats
+from stra_live.engine.runtime import ModelRuntime
+from stra_live.engine.slots import FrameSlot, WorkCounter
+from stra_live.errors import InputError
+from stra_live.events import Frame
+from stra_live.sources.base import Packet
+from stra_live.voxel.buffer import RollingEventBuffer
+
+log = logging.getLogger(__name__)
+
+MAX_WAITING_FRAMES = 64
+"""Frames waiting for their events; beyond this the oldest are dropped (a stalled watermark)."""
+
+MAX_COMPLETE_FRAMES = 64
+"""Complete frames held when nobody asks for outputs; beyond this the oldest are dropped."""
+
+
+class StreamingEngine:
+    """Deblurs a stream frame by frame, reusing every encoding (see the module docstring).
+
+    Args:
+        runtime: the network on its device.
+        config: lookahead, memory length, buffer horizon, ...
+        resolution: sensor (height, width) of the stream.
+        has_frames: False for events-only streams (only event images come out).
+        source_name: names the stream in error messages.
+    """
+
+    def __init__(self, runtime: ModelRuntime, config: EngineConfig, resolution: tuple[int, int],
+                 has_frames: bool = True, source_name: str = "stream") -> None:
+        self.runtime = runtime
+        self.resolution = resolution
+        self.has_frames = has_frames
+        self.source_name = source_name
+        self.work = WorkCounter()
+        self._lookahead = config.lookahead
+        self._memory_length = config.memory_length
+        self._events_interval_us = int(config.events_only_interval_ms * 1000)
+        self._pending: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self._buffer = RollingEventBuffer(resolution, int(config.horizon_ms * 1000),
+                                          source=source_name)
+        self._waiting: deque[tuple[int, Frame]] = deque()
+        self._slots: OrderedDict[int, FrameSlot] = OrderedDict()
+        self._watermark = -(2**62)
+        self._next_output = 0
+        self._frames_in = 0
+        self._finished = False
+        self._events_cursor: int | None = None
+        self._counts = {"out": 0, "dropped": 0, "memory": 0}
+        self._input_rate, self._output_rate = RateMeter(), RateMeter()
+        self._event_rate, self._latency = RateMeter(), LatencyMeter(config.latency_window)
+
+    @property
+    def device_label(self) -> str:
+        """Device and precision, e.g. "cpu (fp32)"."""
+        return self.runtime.label
+
+    def configure(self, lookahead: int, memory_length: int) -> None:
+        """Change lookahead (0/1) and memory length K; applied before the next output.
+
+        Safe to call from any thread.
+        """
+        EngineConfig(lookahead=lookahead, memory_length=memory_length)  # validates
+        with self._lock:
+            self._pending = (lookahead, memory_length)
+
+    # --- input --------------------------------------------------------------
+    def push(self, packet: Packet) -> None:
+        """Buffer a packet's events and frames; frames whose exposure is covered become complete."""
+        now = time.monotonic()
+        self._buffer.append(packet.events)
+        self._event_rate.add(len(packet.events), now)
+        newest = int(packet.events["t"][-1]) if len(packet.events) else self._watermark
+        self._watermark = max(self._watermark, packet.watermark, newest)
+        for frame in packet.frames:
+            self._accept(frame, now)
+        self._complete_frames(now, everything=False)
+
+    def finish(self) -> None:
+        """The stream ended: every waiting frame is complete and the last one needs no T+1."""
+        self._finished = True
+        self._complete_frames(time.monotonic(), everything=True)
+
+    def _accept(self, frame: Frame, now: float) -> None:
+        if frame.resolution != self.resolution:
+            h, w = frame.resolution
+            raise InputError(self.source_name, f"a {w}x{h} frame arrived in a "
+                             f"{self.resolution[1]}x{self.resolution[0]} stream")
+        if frame.exposure_end < frame.exposure_start:
+            raise InputError(self.source_name, f"frame at {frame.timestamp} us has its exposure "
+                             "ending before it starts")
+        self._waiting.append((self._frames_in, frame))
+        self._frames_in += 1
+        self._input_rate.add(1, now)
+        while len(self._waiting) > MAX_WAITING_FRAMES:
+            self._waiting.popleft()
+            self._counts["dropped"] += 1
+
+    def _complete_frames(self, now: float, everything: bool) -> None:
+        while self._waiting and (everything or self._waiting[0][1].exposure_end < self._watermark):
+            index, frame = self._waiting.popleft()
+            start, end = frame.exposure_start, frame.exposure_end
+            horizon = self._buffer.horizon_start
+            if horizon is not None and start <= horizon:
+                log.warning("%s: frame %d came too late for its events; dropped",
+                            self.source_name, index)
+                self._counts["dropped"] += 1
+                continue
+            image = frame.as_float()
+            voxel = self._buffer.voxel(start, end, self.runtime.config.bins)
+            self._slots[index] = FrameSlot(index, frame, image, voxel, voxel.sum(axis=0), now)
+        while len(self._slots) > MAX_COMPLETE_FRAMES:
+            index, _ = self._slots.popitem(last=False)
+            if index >= self._next_output:
+                self._counts["dropped"] += 1
+
+    # --- output -------------------------------------------------------------
+    def process(self, policy: Literal["latest", "next"] = "latest",
+                attention: bool = False) -> DeblurResult | None:
+        """Deblur one ready frame: the newest (skipping older ones) or the next in order.
+
+        Returns None when no frame is ready (its T+1 has not arrived yet, say).
+        """
+        self._apply_pending()
+        if not self.has_frames:
+            return self._events_only(policy)
+        ready = [i for i in self._slots if i >= self._next_output and self._outputtable(i)]
+        if not ready:
+            return None
+        target = ready[-1] if policy == "latest" else ready[0]
+        self._counts["dropped"] += sum(1 for i in ready if i < target)
+        result = self._deblur(target, attention)
+        self._next_output = target + 1
+        self._evict()
+        return result
+
+    def _outputtable(self, index: int) -> bool:
+        return self._lookahead == 0 or index + 1 in self._slots or self._finished
+
+    def _deblur(self, target: int, attention: bool) -> DeblurResult:
+        slots, runtime, work = self._slots, self.runtime, self.work
+        centre = slots[target]
+        previous = slots.get(target - 1, centre)
+        following = slots.get(target + 1, centre) if self._lookahead else centre
+        frames = tuple(s.frame_encoding(runtime, work) for s in (previous, centre, following))
+        past, future = self._memory_slots(target)
+        memory = [s.memory_entry("past", runtime, work) for s in past]
+        memory += [s.memory_entry("future", runtime, work) for s in future]
+        image, weights = runtime.decode(
+            frames, centre.padded(runtime), centre.event_encoding(runtime, work),  # type: ignore[arg-type]
+            [m for m in memory if m is not None], self.resolution, attention,
+        )
+        work.decodes += 1
+        self._counts["memory"] = sum(m is not None for m in memory)
+        now = time.monotonic()
+        ready_at = max(centre.complete_at, following.complete_at)
+        self._latency.add(now - ready_at)
+        self._output_rate.add(1, now)
+        self._counts["out"] += 1
+        maps = None
+        if weights is not None and weights.sfb is not None:
+            maps = AttentionMaps(
+                grid=weights.grid, scale=weights.scale,
+                sfb=weights.sfb[0].float().cpu().numpy(),
+                tmb=weights.tmb[0].float().cpu().numpy(),
+                memory_timestamps=tuple(s.centre_us for s in (*past, *future)),
+            )
+        return DeblurResult(target, centre.centre_us, centre.image, image, centre.event_image,
+                            maps, self.stats())
+
+    def _memory_slots(self, target: int) -> tuple[list[FrameSlot], list[FrameSlot]]:
+        """Past and future sequences of the TMB memory of output ``target``, in time order."""
+        future = [self._slots[target + 1]] if self._lookahead and target + 1 in self._slots else []
+        wanted = max(self._memory_length - len(future), 0)
+        past = [self._slots[i] for i in range(target - wanted, target) if i in self._slots]
+        return past, future[: self._memory_length]
+
+    def _evict(self) -> None:
+        keep_from = self._next_output - 1 - self._memory_length
+        while self._slots and next(iter(self._slots)) < keep_from:
+            self._slots.popitem(last=False)
+
+    def _events_only(self, policy: str) -> DeblurResult | None:
+        newest = self._buffer.t_last
+        if newest is None:
+            return None
+        interval = self._events_interval_us
+        if self._events_cursor is None:
+            self._events_cursor = int(self._buffer.t_first) - 1  # type: ignore[arg-type]
+        if newest - self._events_cursor < interval and not self._finished:
+            return None
+        if newest <= self._events_cursor:
+            return None
+        end = newest if policy == "latest" else min(newest, self._events_cursor + interval)
+        start = max(end - interval + 1, self._events_cursor + 1)
+        self._events_cursor = end
+        image = self._buffer.event_count_image(start, end)
+        now = time.monotonic()
+        self._output_rate.add(1, now)
+        self._counts["out"] += 1
+        return DeblurResult(self._counts["out"] - 1, (start + end) // 2, None, None, image,
+                            None, self.stats())
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, None
+        if pending is not None:
+            self._lookahead, self._memory_length = pending
+
+    def stats(self) -> EngineStats:
+        """Current figures (rates over the last two seconds)."""
+        now = time.monotonic()
+        return EngineStats(
+            device=self.device_label,
+            input_fps=self._input_rate.rate(now),
+            output_fps=self._output_rate.rate(now),
+            latency_p50_ms=self._latency.percentile_ms(50),
+            latency_p95_ms=self._latency.percentile_ms(95),
+            event_rate=self._event_rate.rate(now),
+            frames_in=self._frames_in,
+            frames_out=self._counts["out"],
+            frames_dropped=self._counts["dropped"],
+            memory_entries=self._counts["memory"],
+        )

@@ -1,0 +1,89 @@
+"""One complete APS frame in the stream, and the network work done on it, computed once.
+
+A frame is the T+1, then T, then T-1 input of three consecutive outputs, and
+its event sequence is a "future" then a "past" TMB memory entry. A
+:class:`FrameSlot` computes each of those on first use and keeps it, so the
+streaming engine never encodes anything twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from models.encodings import EventEncoding, FrameEncoding, MemoryEntry
+from stra_live.engine.runtime import ModelRuntime
+from stra_live.events import Frame
+
+
+@dataclass
+class WorkCounter:
+    """How many times each kind of network work ran (tests check nothing runs twice)."""
+
+    frames_encoded: int = 0
+    events_encoded: int = 0
+    memory_entries: int = 0
+    decodes: int = 0
+
+
+@dataclass
+class FrameSlot:
+    """A frame whose exposure window is complete, with lazily cached encodings.
+
+    Attributes:
+        index: running index of the frame in the stream.
+        frame: the APS frame.
+        image: (H, W) float32 in [0, 1].
+        voxel: (bins, H, W) float32 voxel grid of the exposure window.
+        event_image: (H, W) float32 signed event count of the exposure window.
+        complete_at: monotonic time at which its events were all buffered.
+    """
+
+    index: int
+    frame: Frame
+    image: np.ndarray
+    voxel: np.ndarray
+    event_image: np.ndarray
+    complete_at: float
+    _padded: torch.Tensor | None = None
+    _frame_encoding: FrameEncoding | None = None
+    _event_encoding: EventEncoding | None = None
+    _event_encoded: bool = False
+    _entries: dict[str, MemoryEntry | None] = field(default_factory=dict)
+
+    @property
+    def centre_us(self) -> int:
+        """Centre of the exposure window, microseconds."""
+        return (self.frame.exposure_start + self.frame.exposure_end) // 2
+
+    def padded(self, runtime: ModelRuntime) -> torch.Tensor:
+        """The padded image tensor on the runtime's device."""
+        if self._padded is None:
+            self._padded = runtime.padded_frame(self.image)
+        return self._padded
+
+    def frame_encoding(self, runtime: ModelRuntime, counter: WorkCounter) -> FrameEncoding:
+        """Encoder features of the frame (computed on first use)."""
+        if self._frame_encoding is None:
+            self._frame_encoding = runtime.encode_frame(self.padded(runtime))
+            counter.frames_encoded += 1
+        return self._frame_encoding
+
+    def event_encoding(self, runtime: ModelRuntime, counter: WorkCounter) -> EventEncoding | None:
+        """Encoder features of the event sequence (None for a frames-only network)."""
+        if not self._event_encoded:
+            self._event_encoding = runtime.encode_events(self.voxel)
+            self._event_encoded = True
+            counter.events_encoded += self._event_encoding is not None
+        return self._event_encoding
+
+    def memory_entry(self, role: str, runtime: ModelRuntime,
+                     counter: WorkCounter) -> MemoryEntry | None:
+        """TMB entry of the sequence in ``role`` ("past" or "future"), computed once per role."""
+        if role not in self._entries:
+            entry = runtime.memory_entry(self.event_encoding(runtime, counter), role)
+            self._entries[role] = entry
+            counter.memory_entries += entry is not None
+        return self._entries[role]

@@ -1,0 +1,181 @@
+"""The streaming engine: equal to the offline network, each encoding computed once, bounded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models.config import ModelConfig
+from models.stra import STRA
+from stra_live.engine.config import EngineConfig
+from stra_live.engine.engine import StreamingEngine
+from stra_live.engine.runtime import ModelRuntime
+from stra_live.errors import InputError
+from stra_live.events import Frame, make_events
+from stra_live.sources.base import Packet
+from stra_live.voxel.grid import events_to_voxel
+
+HEIGHT, WIDTH = 30, 44
+FRAME_US = 10_000
+EXPOSURE_US = 6_000
+
+
+def tiny_runtime(seed: int = 0, **overrides: object) -> ModelRuntime:
+    torch.manual_seed(seed)
+    config = ModelConfig(channels=4, res_units=1, bins=3, attention_scale=4, attention_dim=8,
+                         **overrides)  # type: ignore[arg-type]
+    model = STRA(config)
+    # Non-trivial weights everywhere so that an input mix-up shows in the output.
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.05)
+    return ModelRuntime(model, torch.device("cpu"))
+
+
+def synthetic_stream(n_frames: int, seed: int = 0) -> tuple[list[Frame], np.ndarray]:
+    """Frames every 10 ms with 6 ms exposures, and random events over the whole span."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n_frames):
+        start = 1_000 + i * FRAME_US
+        image = rng.random((HEIGHT, WIDTH), dtype=np.float32)
+        frames.append(Frame(image, start, start, start + EXPOSURE_US - 1))
+    count = 400 * n_frames
+    t = np.sort(rng.integers(0, 1_000 + n_frames * FRAME_US, count))
+    events = make_events(t, rng.integers(0, WIDTH, count), rng.integers(0, HEIGHT, count),
+                         rng.choice([-1, 1], count))
+    return frames, events
+
+
+def packets_of(frames: list[Frame], events: np.ndarray) -> list[Packet]:
+    """One packet per frame interval; a frame travels with the packet where its exposure begins."""
+    packets = []
+    for i, frame in enumerate(frames):
+        end = frame.timestamp + FRAME_US if i + 1 < len(frames) else int(events["t"][-1]) + 1
+        lo, hi = np.searchsorted(events["t"], [frame.timestamp if i else 0, end])
+        packets.append(Packet(events[lo:hi], (frame,), watermark=end))
+    return packets
+
+
+def offline_output(runtime: ModelRuntime, frames: list[Frame], events: np.ndarray,
+                   i: int) -> np.ndarray:
+    images = np.stack([frames[j].as_float() for j in (i - 1, i, i + 1)])
+    voxels = np.stack([
+        events_to_voxel(events, runtime.config.bins, HEIGHT, WIDTH,
+                        frames[j].exposure_start, frames[j].exposure_end)
+        for j in (i - 1, i, i + 1)
+    ])
+    return runtime.forward(images, voxels)
+
+
+def run_stream(engine: StreamingEngine, packets: list[Packet]) -> dict[int, np.ndarray]:
+    outputs = {}
+    for packet in packets:
+        engine.push(packet)
+        while (result := engine.process("next")) is not None:
+            outputs[result.index] = result.deblurred
+    engine.finish()
+    while (result := engine.process("next")) is not None:
+        outputs[result.index] = result.deblurred
+    return outputs
+
+
+def test_streaming_equals_offline_network_with_lookahead_1_and_k_2() -> None:
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(7)
+    engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
+                             (HEIGHT, WIDTH))
+    outputs = run_stream(engine, packets_of(frames, events))
+    assert sorted(outputs) == list(range(7))
+    for i in range(1, 6):
+        expected = offline_output(runtime, frames, events, i)
+        np.testing.assert_allclose(outputs[i], expected, atol=1e-4)
+    # A different neighbour would change the output: the test can tell frames apart.
+    assert np.abs(outputs[3] - offline_output(runtime, frames, events, 2)).max() > 1e-3
+
+
+def test_every_frame_and_sequence_is_encoded_once() -> None:
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(6)
+    engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
+                             (HEIGHT, WIDTH))
+    run_stream(engine, packets_of(frames, events))
+    assert engine.work.frames_encoded == 6
+    assert engine.work.events_encoded == 6
+    # Each sequence is a "future" entry once and a "past" entry once (except at the ends).
+    assert engine.work.memory_entries == 2 * 6 - 2
+    assert engine.work.decodes == 6
+
+
+def test_causal_mode_outputs_without_waiting_for_the_next_frame() -> None:
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(3)
+    engine = StreamingEngine(runtime, EngineConfig(lookahead=0, memory_length=3), (HEIGHT, WIDTH))
+    packets = packets_of(frames, events)
+    engine.push(packets[0])
+    engine.push(packets[1])  # watermark passes frame 0's exposure
+    result = engine.process("next")
+    assert result is not None and result.index == 0
+    assert result.stats.memory_entries == 0  # nothing in the past yet, no future when causal
+
+
+def test_latest_policy_drops_and_counts_skipped_frames() -> None:
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(6)
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events):
+        engine.push(packet)
+    result = engine.process("latest")
+    assert result is not None and result.index == 4  # frame 5 is still its T+1
+    assert result.stats.frames_dropped == 4
+    assert engine.work.frames_encoded == 3  # only T-1, T, T+1 of the processed frame
+
+
+def test_attention_maps_line_up_with_the_grid() -> None:
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(3)
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events):
+        engine.push(packet)
+    result = engine.process("next", attention=True)
+    assert result is not None and result.attention is not None
+    maps = result.attention
+    assert maps.grid == (32 // 4, 44 // 4)
+    assert maps.sfb.shape == (88, 88)
+    np.testing.assert_allclose(maps.sfb.sum(axis=1), 1.0, atol=1e-5)
+    assert maps.tmb.shape[1] == len(maps.memory_timestamps)
+    np.testing.assert_allclose(maps.tmb.sum(axis=(1, 2)), 1.0, atol=1e-5)
+    assert maps.sfb_map(43, 29).shape == maps.grid
+
+
+def test_memory_stays_bounded_when_nobody_reads_outputs() -> None:
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(80)
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events):
+        engine.push(packet)
+    assert len(engine._slots) <= 64
+    assert engine.stats().frames_dropped >= 80 - 64 - 1
+
+
+def test_frame_of_the_wrong_resolution_is_named() -> None:
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(), (HEIGHT, WIDTH), source_name="cam")
+    frame = Frame(np.zeros((20, 20), np.float32), 0, 0, 10)
+    with pytest.raises(InputError, match="20x20 frame arrived in a 44x30 stream"):
+        engine.push(Packet(frames=(frame,), watermark=100))
+
+
+def test_events_only_stream_gives_event_images() -> None:
+    _, events = synthetic_stream(5)
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(events_only_interval_ms=10),
+                             (HEIGHT, WIDTH), has_frames=False)
+    engine.push(Packet(events=events, watermark=int(events["t"][-1]) + 1))
+    engine.finish()
+    images = []
+    while (result := engine.process("next")) is not None:
+        assert result.deblurred is None and result.blurry is None
+        images.append(result.event_image)
+    assert len(images) == 6  # 51 ms of events in 10 ms intervals
+    # Consecutive intervals tile the stream: every event is shown exactly once.
+    assert sum(img.sum() for img in images) == events["p"].sum()
