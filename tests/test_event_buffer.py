@@ -184,6 +184,8 @@ def test_wrong_dtype_and_bad_arguments() -> None:
     buffer = RollingEventBuffer((H, W), horizon_us=1_000)
     with pytest.raises(InputError, match="dtype"):
         buffer.append(np.zeros(3, dtype=np.int64))
+    with pytest.raises(InputError, match="1-D"):
+        buffer.append(np.zeros((2, 2), dtype=EVENT_DTYPE))
     with pytest.raises(ValueError, match="bins"):
         buffer.voxel(0, 10, 0)
     with pytest.raises(ValueError, match="ends before"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+from numba import njit
 
 from stra_live.errors import InputError
 from stra_live.events import EVENT_DTYPE, validate_events
@@ -95,16 +96,9 @@ class RollingEventBuffer:
             InputError: wrong dtype, unsorted, off-sensor, polarity not +1/-1,
                 or the packet starts before the newest buffered event.
         """
-        validate_events(events, self.resolution, self.source)
+        self._check_packet(events)
         if len(events) == 0:
             return
-        if np.any(np.abs(events["p"]) != 1):
-            raise InputError(self.source, "event polarity must be +1 or -1")
-        newest = self.t_last
-        if newest is not None and int(events["t"][0]) < newest:
-            raise InputError(self.source, f"time went backwards: packet starts at "
-                                          f"{int(events['t'][0])} us, before the newest "
-                                          f"buffered event at {newest} us")
         cutoff = int(events["t"][-1]) - self.horizon_us
         self._drop_oldest(self._lower_bound(cutoff, "left"))
         skip = int(np.searchsorted(events["t"], cutoff, side="left"))
@@ -152,6 +146,24 @@ class RollingEventBuffer:
                 out[name][at:at + n] = column[piece]
             at += n
         return out
+
+    def _check_packet(self, events: np.ndarray) -> None:
+        """Raise InputError unless ``events`` may follow the buffered ones."""
+        if events.dtype != EVENT_DTYPE or events.ndim != 1:
+            validate_events(events, self.resolution, self.source)
+            raise InputError(self.source, f"events must be a 1-D array, got shape {events.shape}")
+        newest = self.t_last
+        height, width = self.resolution
+        # One allocation-free pass on the hot path; the slow checks below only word the error.
+        if _packet_is_valid(events["t"], events["x"], events["y"], events["p"], height, width,
+                            np.iinfo(np.int64).min if newest is None else newest):
+            return
+        if newest is not None and int(events["t"][0]) < newest:
+            raise InputError(self.source, f"time went backwards: packet starts at "
+                                          f"{int(events['t'][0])} us, before the newest "
+                                          f"buffered event at {newest} us")
+        validate_events(events, self.resolution, self.source)
+        raise InputError(self.source, "event polarity must be +1 or -1")
 
     # Ring mechanics. Logical index i (0 = oldest) lives at physical (start + i) % capacity.
 
@@ -242,3 +254,15 @@ class RollingEventBuffer:
             self._p[piece] = events["p"][at:at + n]
             at += n
         self._size += len(events)
+
+
+@njit(cache=True, nogil=True)
+def _packet_is_valid(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
+                     height: int, width: int, t_previous: np.int64) -> bool:
+    """True when times never decrease from ``t_previous`` on, all events lie on the
+    sensor and every polarity is +1/-1."""
+    for i in range(t.shape[0]):
+        if t[i] < t_previous or x[i] >= width or y[i] >= height or (p[i] != 1 and p[i] != -1):
+            return False
+        t_previous = t[i]
+    return True
