@@ -33,7 +33,9 @@ class SpatialFusionBlock(nn.Module):
 
     ``theta`` projects the event features to queries, ``phi`` and ``g`` the
     frame features to keys and values; every query's weights over the frame
-    positions are softmax-normalised and read out the values.
+    positions are softmax-normalised and read out the values. As in a
+    non-local block, the read-out is projected and added to the query features,
+    so what the queries carry (events, TMB read-out) also reaches the output.
     """
 
     def __init__(self, dim: int) -> None:
@@ -53,7 +55,8 @@ class SpatialFusionBlock(nn.Module):
             frames: (B, D, h, w) key/value features on the same grid.
 
         Returns:
-            fused (B, D, h, w) and weights (B, Nq, Nk) with Nq = Nk = h*w, rows summing to 1.
+            fused ``events + out(read)`` (B, D, h, w) and weights (B, Nq, Nk)
+            with Nq = Nk = h*w, rows summing to 1.
         """
         b, d, h, w = events.shape
         query = _tokens(self.theta(events))
@@ -61,7 +64,7 @@ class SpatialFusionBlock(nn.Module):
         value = _tokens(self.g(frames))
         weights = torch.softmax(query @ key / math.sqrt(d), dim=-1)
         read = (weights @ value).transpose(1, 2).reshape(b, d, h, w)
-        return self.out(read), weights
+        return events + self.out(read), weights
 
 
 class TemporalMemoryBlock(nn.Module):
