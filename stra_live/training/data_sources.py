@@ -1,0 +1,121 @@
+"""Turning the configured data sources into lists of HDF5 files.
+
+Simulated sequences are generated once into the source's cache folder and
+reused by every later run: file names carry the texture split, the seed, the
+length and a hash of the simulator configuration, so a changed configuration
+never picks up stale files. Training sources draw from the simulator's
+"train" textures, validation sources from its "test" textures (disjoint).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Literal
+
+import h5py
+
+from stra_live.errors import InputError
+from stra_live.io.hdf5 import write_hqf
+from stra_live.io.recording import Recording
+from stra_live.simulator.config import SimConfig
+from stra_live.simulator.sequence import simulate_sequence
+from stra_live.training.config import DataSource
+
+log = logging.getLogger(__name__)
+
+Split = Literal["train", "val"]
+TEXTURES: dict[Split, Literal["train", "test"]] = {"train": "train", "val": "test"}
+"""Simulator texture split of each data split."""
+
+
+def sim_file_name(split: Split, seed: int, seconds: float, sim: SimConfig) -> str:
+    """Cache file name of one simulated sequence (changes whenever its content would)."""
+    blob = json.dumps(dataclasses.asdict(sim), sort_keys=True, default=str)
+    digest = hashlib.sha1(f"{blob}|{seconds}".encode()).hexdigest()[:10]
+    return f"sim_{split}_seed{seed:06d}_{seconds:g}s_{digest}.h5"
+
+
+def split_sim_config(sim: SimConfig, split: Split) -> SimConfig:
+    """``sim`` with its scene drawing textures from the split's texture subset."""
+    scene = dataclasses.replace(sim.scene, textures=TEXTURES[split], texture=None)
+    return dataclasses.replace(sim, scene=scene)
+
+
+def ensure_sim_files(source: DataSource, split: Split, sim: SimConfig,
+                     generate: bool = True) -> list[Path]:
+    """Paths of a sim source's sequences, simulating those not yet in its cache folder.
+
+    Args:
+        source: a ``kind: sim`` source.
+        split: "train" or "val" (chooses the texture subset).
+        sim: the simulator configuration (its texture choice is overridden).
+        generate: False only lists the paths (other ranks wait for rank 0).
+    """
+    sim = split_sim_config(sim, split)
+    folder = Path(source.path)
+    paths = [folder / sim_file_name(split, seed, source.seconds, sim) for seed in source.seeds]
+    missing = [(seed, p) for seed, p in zip(source.seeds, paths, strict=True) if not p.exists()]
+    if generate and missing:
+        folder.mkdir(parents=True, exist_ok=True)
+        log.info("simulating %d %s sequence(s) of %g s into %s", len(missing), split,
+                 source.seconds, folder)
+    for seed, path in missing if generate else ():
+        sequence = simulate_sequence(sim, source.seconds, seed)
+        tmp = path.with_name(path.name + ".tmp")
+        write_hqf(tmp, sequence.events, sequence.frames(), sequence.resolution)
+        os.replace(tmp, path)  # a killed run never leaves a half-written sequence
+        log.info("wrote %s (%s, %d events)", path, sequence.texture, len(sequence.events))
+    return paths
+
+
+def simulated_recording(sim: SimConfig, split: Split, seconds: float, seed: int) -> Recording:
+    """Simulate one sequence of ``split`` straight into memory (no cache file)."""
+    sim = split_sim_config(sim, split)
+    sequence = simulate_sequence(sim, seconds, seed)
+    return Recording(source=f"sim:{split}:{seed}", resolution=sequence.resolution,
+                     events=sequence.events, frames=tuple(sequence.frames()))
+
+
+def list_files(source: DataSource) -> list[Path]:
+    """The ``*.h5`` files of an hqf/gopro source (a folder, or a single file).
+
+    Raises:
+        InputError: the path does not exist or holds no ``.h5`` file, or a
+            gopro file has no ``sharp_images`` group.
+    """
+    path = Path(source.path)
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = sorted(path.glob("*.h5"))
+    else:
+        raise InputError(path, "no such file or folder")
+    if not files:
+        raise InputError(path, "folder holds no .h5 files")
+    if source.kind == "gopro":
+        for file in files:
+            _require_sharp_images(file)
+    return files
+
+
+def source_files(source: DataSource, split: Split, sim: SimConfig,
+                 generate: bool = True) -> list[Path]:
+    """The HDF5 files of any source (see :func:`ensure_sim_files`, :func:`list_files`)."""
+    if source.kind == "sim":
+        return ensure_sim_files(source, split, sim, generate)
+    return list_files(source)
+
+
+def _require_sharp_images(path: Path) -> None:
+    try:
+        with h5py.File(path, "r") as file:
+            ok = "sharp_images" in file
+    except OSError as error:
+        raise InputError(path, f"cannot open as HDF5: {error}") from error
+    if not ok:
+        raise InputError(path, "an EFNet-style (gopro) file needs a sharp_images/ group")
