@@ -33,8 +33,11 @@ def _warp_kernel(texture: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> No
             v = matrix[1, 0] * x + matrix[1, 1] * y + matrix[1, 2]
             u0, v0 = math.floor(u), math.floor(v)
             fu, fv = u - u0, v - v0
-            c0, c1 = _mirror(int(u0), tex_w), _mirror(int(u0) + 1, tex_w)
-            r0, r1 = _mirror(int(v0), tex_h), _mirror(int(v0) + 1, tex_h)
+            if 0 <= u0 < tex_w - 1 and 0 <= v0 < tex_h - 1:
+                c0, c1, r0, r1 = u0, u0 + 1, v0, v0 + 1  # inside: skip the costly modulo
+            else:
+                c0, c1 = _mirror(u0, tex_w), _mirror(u0 + 1, tex_w)
+                r0, r1 = _mirror(v0, tex_h), _mirror(v0 + 1, tex_h)
             top = texture[r0, c0] * (1.0 - fu) + texture[r0, c1] * fu
             bottom = texture[r1, c0] * (1.0 - fu) + texture[r1, c1] * fu
             out[y, x] = top * (1.0 - fv) + bottom * fv
