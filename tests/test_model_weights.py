@@ -1,0 +1,27 @@
+"""Default weight and config paths of the two shipped configurations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.weights import default_config, default_weights
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_weights_live_in_models_weights() -> None:
+    assert default_weights("paper") == ROOT / "models" / "weights" / "stra_paper.safetensors"
+    assert default_weights("realtime") == ROOT / "models" / "weights" / "stra_realtime.safetensors"
+
+
+def test_configs_exist_for_both_kinds() -> None:
+    for kind in ("paper", "realtime"):
+        assert default_config(kind) == ROOT / "configs" / f"model_{kind}.yaml"
+        assert default_config(kind).is_file()
+
+
+def test_unknown_kind() -> None:
+    with pytest.raises(ValueError, match="fast"):
+        default_weights("fast")  # type: ignore[arg-type]
