@@ -139,6 +139,16 @@ def test_output_is_sorted_and_inside_each_interval() -> None:
         previous = t
 
 
+def test_long_intervals_are_sorted_too() -> None:
+    # Over 2**16 us the fast uint16 sort keys do not fit; the int64 path must still sort.
+    sim = EventSimulator((8, 8), SimulatorConfig(shot_noise_rate_hz=20.0), seed=8)
+    rng = np.random.default_rng(8)
+    sim.step(rng.random((8, 8)).astype(np.float32), 0)
+    events = sim.step(rng.random((8, 8)).astype(np.float32), 300_000)
+    assert len(events) > 100 and events["t"].max() - events["t"].min() > 2**16
+    assert np.all(np.diff(events["t"]) >= 0)
+
+
 def test_thresholds_follow_the_configured_distribution() -> None:
     sim = EventSimulator((200, 200), SimulatorConfig(), seed=0)
     for thresholds in (sim.pos_thresholds, sim.neg_thresholds):

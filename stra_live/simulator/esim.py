@@ -135,15 +135,11 @@ class EventSimulator:
             self._pos_thr, self._neg_thr, self._last_t, t_prev, t_us,
             float(self.config.refractory_us), *columns,
         )
-        events = np.empty(n, dtype=EVENT_DTYPE)
-        for name, column in zip(("t", "x", "y", "p"), columns, strict=True):
-            events[name] = column[:n]
         shot = noise.shot_noise(
             self._rng, self.resolution, self.config.shot_noise_rate_hz, t_prev, t_us
         )
-        if len(shot):
-            events = np.concatenate([events, shot])
-        return events[np.argsort(events["t"], kind="stable")]
+        merged = [np.concatenate([c[:n], s]) for c, s in zip(columns, shot, strict=True)]
+        return _pack_sorted(merged, t_prev)
 
     def _checked(self, frame: np.ndarray) -> np.ndarray:
         """``frame`` as a C-contiguous float32 (H, W) array, or InputError."""
@@ -162,3 +158,20 @@ class EventSimulator:
         if low < -_RANGE_SLACK or high > 1 + _RANGE_SLACK:
             raise InputError(self.name, f"frame values span [{low}, {high}], outside [0, 1]")
         return image
+
+
+def _pack_sorted(columns: list[np.ndarray], t_prev: int) -> np.ndarray:
+    """Pack event columns (t, x, y, p) into EVENT_DTYPE, stably sorted by t.
+
+    All t lie after ``t_prev``; when they span at most 2**16 us (any frame
+    interval above 15 Hz) the sort keys fit in uint16, for which NumPy's
+    stable sort is a radix sort, several times faster than on int64.
+    """
+    t = columns[0]
+    offsets = t - (t_prev + 1)
+    keys = offsets.astype(np.uint16) if len(t) and offsets.max() < 2**16 else t
+    order = np.argsort(keys, kind="stable")
+    events = np.empty(len(t), dtype=EVENT_DTYPE)
+    for name, column in zip(("t", "x", "y", "p"), columns, strict=True):
+        events[name] = column[order]
+    return events

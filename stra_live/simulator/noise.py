@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from stra_live.events import EVENT_DTYPE, empty_events
-
 
 def draw_thresholds(
     rng: np.random.Generator, shape: tuple[int, int], mean: float, sigma: float, minimum: float
@@ -37,7 +35,7 @@ def draw_leak_rates(
 
 def shot_noise(
     rng: np.random.Generator, shape: tuple[int, int], rate_hz: float, t_prev: int, t_now: int
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shot-noise events in ``(t_prev, t_now]``: a Poisson process per pixel, random polarity.
 
     Each pixel fires at ``rate_hz`` (ON and OFF together, equally likely),
@@ -45,17 +43,12 @@ def shot_noise(
     reference level (a simplification of v2e, which resets it).
 
     Returns:
-        Events of :data:`EVENT_DTYPE`, unsorted.
+        Unsorted event columns t (int64 us), x, y (uint16), p (int8 +1/-1), each (N,).
     """
     height, width = shape
     expected = rate_hz * (t_now - t_prev) * 1e-6 * height * width
-    if expected <= 0:
-        return empty_events()
-    n = int(rng.poisson(expected))
-    events = np.empty(n, dtype=EVENT_DTYPE)
-    events["t"] = rng.integers(t_prev + 1, t_now + 1, size=n)
+    n = int(rng.poisson(expected)) if expected > 0 else 0
+    t = rng.integers(t_prev + 1, t_now + 1, size=n, dtype=np.int64)
     pixel = rng.integers(0, height * width, size=n)
-    events["y"] = pixel // width
-    events["x"] = pixel % width
-    events["p"] = np.where(rng.random(n) < 0.5, 1, -1)
-    return events
+    p = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+    return t, (pixel % width).astype(np.uint16), (pixel // width).astype(np.uint16), p
