@@ -1,0 +1,178 @@
+"""A live DAVIS camera (DAVIS240C, DAVIS346) through dv-processing.
+
+Opening: ``dv.io.camera.discover()`` lists the plugged-in cameras and
+``dv.io.camera.open(descriptor)`` opens one; no camera gives
+:class:`CameraNotFoundError` ("no DAVIS camera found"). After every (re)opening
+the exposure, frame interval and packet interval of :class:`CameraConfig` are
+applied with dv's DAVIS setters (``setExposureDuration``, ``setFrameInterval``,
+``setAutoExposure``, ``setFramesRunning``, ``setTimeInterval``).
+
+Streaming, disconnection and reconnection are :class:`~stra_live.sources.live.LiveDvSource`'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import dv_processing as dv
+
+from stra_live.errors import InputError
+from stra_live.sources.live import (
+    CameraLike,
+    LiveDvSource,
+    LiveInputConfig,
+    Opener,
+    SourceStatus,
+    first_line,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    """Settings of a live DAVIS camera (``configs/camera.yaml`` shape).
+
+    Attributes:
+        serial: open the camera with this serial number; None = the first found.
+        frames: stream APS frames (False: events only).
+        auto_exposure: let the camera choose the exposure (exposure_us ignored).
+        exposure_us: APS exposure duration in microseconds (DAVIS setExposureDuration).
+        frame_interval_us: time between two frame starts (DAVIS setFrameInterval).
+        packet_interval_us: how often the driver commits event packets
+            (setTimeInterval); shorter = lower latency, more overhead.
+        live: polling and reconnection behaviour.
+    """
+
+    serial: str | None = None
+    frames: bool = True
+    auto_exposure: bool = False
+    exposure_us: int = 10_000
+    frame_interval_us: int = 40_000
+    packet_interval_us: int = 5_000
+    live: LiveInputConfig = field(default_factory=LiveInputConfig)
+
+    def __post_init__(self) -> None:
+        limits = {"exposure_us": 1_000_000, "frame_interval_us": 10_000_000,
+                  "packet_interval_us": 1_000_000}
+        for name, upper in limits.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= upper:
+                raise ValueError(f"{name} must be an integer in 1..{upper}, got {value!r}")
+
+
+class CameraNotFoundError(InputError):
+    """No camera (or not the requested one) is connected."""
+
+
+class DavisCameraSource(LiveDvSource):
+    """A live DAVIS camera (DAVIS240C, DAVIS346) through dv-processing.
+
+    Args:
+        config: which camera, exposure, frame interval, reconnection.
+        opener: opens the camera; default :func:`open_dv_camera` (tests inject a fake).
+        on_status: see :class:`LiveDvSource`.
+
+    Raises:
+        CameraNotFoundError: no (matching) camera is plugged in.
+        InputError: the camera cannot be opened or configured.
+    """
+
+    def __init__(self, config: CameraConfig | None = None, *, opener: Opener | None = None,
+                 on_status: Callable[[SourceStatus], None] | None = None) -> None:
+        self.config = config or CameraConfig()
+        self._open_camera = opener or (lambda cancel: open_dv_camera(self.config))
+        super().__init__(self._open_configured, self.config.live,
+                         name=lambda camera: f"camera {camera.getCameraName()}",
+                         frames=self.config.frames, on_status=on_status)
+
+    def _open_configured(self, cancel: threading.Event) -> CameraLike:
+        camera = self._open_camera(cancel)
+        apply_camera_settings(camera, self.config)
+        return camera
+
+
+def open_dv_camera(config: CameraConfig, *, discover: Callable[[], list[Any]] | None = None,
+                   open_device: Callable[[Any], CameraLike] | None = None) -> CameraLike:
+    """Open the configured camera with dv-processing.
+
+    Args:
+        config: ``serial`` picks the camera; None takes the first discovered.
+        discover: lists device descriptors (default ``dv.io.camera.discover``).
+        open_device: opens one descriptor (default ``dv.io.camera.open``).
+
+    Raises:
+        CameraNotFoundError: nothing (or not the requested serial) is plugged in.
+        InputError: dv cannot open the device (busy, permissions).
+    """
+    discover = discover or dv.io.camera.discover
+    open_device = open_device or dv.io.camera.open
+    devices = list(discover())
+    wanted = [d for d in devices if config.serial in (None, d.serialNumber)]
+    if not wanted:
+        seen = ", ".join(_describe(d) for d in devices) or "none"
+        which = f"with serial {config.serial}" if config.serial else "(DAVIS240C/DAVIS346)"
+        raise CameraNotFoundError("camera", f"no DAVIS camera found {which}; cameras seen: "
+                                  f"{seen}. Is it plugged in, and may this user open USB devices?")
+    try:
+        return open_device(wanted[0])
+    except RuntimeError as error:
+        raise InputError(f"camera {_describe(wanted[0])}",
+                         f"cannot open it: {first_line(error)}") from error
+
+
+def discover_cameras(discover: Callable[[], list[Any]] | None = None) -> list[str]:
+    """Names (model_serial) of the cameras dv-processing can see; [] if none or on error."""
+    try:
+        return [_describe(d) for d in (discover or dv.io.camera.discover)()]
+    except RuntimeError as error:
+        log.warning("camera discovery failed: %s", first_line(error))
+        return []
+
+
+def apply_camera_settings(camera: Any, config: CameraConfig) -> list[str]:
+    """Apply exposure, frame interval and packet interval where the camera supports them.
+
+    DAVIS cameras have all of them; event-only cameras (DVXplorer) have only
+    the packet interval, and settings they lack are skipped with a log line.
+
+    Returns:
+        names of the dv setters that were called.
+
+    Raises:
+        InputError: the camera refused a setting.
+    """
+    us = timedelta(microseconds=1)
+    calls: list[tuple[str, Any]] = [("setTimeInterval", config.packet_interval_us * us)]
+    if config.frames:
+        calls += [("setFramesRunning", True), ("setAutoExposure", config.auto_exposure)]
+        if not config.auto_exposure:
+            calls.append(("setExposureDuration", config.exposure_us * us))
+        calls.append(("setFrameInterval", config.frame_interval_us * us))
+    else:
+        calls.append(("setFramesRunning", False))
+    applied = []
+    for name, value in calls:
+        setter = getattr(camera, name, None)
+        if setter is None:
+            log.info("camera has no %s; setting skipped", name)
+            continue
+        try:
+            setter(value)
+        except RuntimeError as error:
+            raise InputError("camera", f"{name}({value}) failed: {first_line(error)}") from error
+        applied.append(name)
+    return applied
+
+
+def _describe(descriptor: Any) -> str:
+    model = getattr(descriptor, "cameraModel", "camera")
+    model = getattr(model, "name", model)  # dv may give an enum
+    return f"{model}_{getattr(descriptor, 'serialNumber', '?')}"
+
+
