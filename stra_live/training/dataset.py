@@ -21,6 +21,7 @@ from torch.utils.data import Dataset, Sampler
 
 from stra_live.io.hdf5 import read_hqf
 from stra_live.io.recording import Recording
+from stra_live.training.event_index import EventIndex
 from stra_live.training.samples import augment, random_triplet, triplet_sample
 
 log = logging.getLogger(__name__)
@@ -45,26 +46,29 @@ class RecordingCache:
             raise ValueError("no recordings to train on")
         self.refs = tuple(refs)
         self.capacity = max(1, capacity)
-        self._loaded: OrderedDict[int, Recording] = OrderedDict()
+        self._loaded: OrderedDict[int, tuple[Recording, EventIndex]] = OrderedDict()
+        self._in_memory: dict[int, tuple[Recording, EventIndex]] = {}
 
     def __len__(self) -> int:
         return len(self.refs)
 
-    def get(self, i: int) -> Recording:
-        """Recording ``i``, read from disk if it is not in memory."""
+    def get(self, i: int) -> tuple[Recording, EventIndex]:
+        """Recording ``i`` and its event index, read from disk if not in memory."""
         ref = self.refs[i]
         if isinstance(ref, Recording):
-            return ref
+            if i not in self._in_memory:
+                self._in_memory[i] = (ref, EventIndex(ref.events))
+            return self._in_memory[i]
         if i in self._loaded:
             self._loaded.move_to_end(i)
             return self._loaded[i]
         recording = read_hqf(ref)
         log.debug("loaded %s (%d frames, %d events)", ref, len(recording.frames),
                   len(recording.events))
-        self._loaded[i] = recording
+        self._loaded[i] = (recording, EventIndex(recording.events))
         while len(self._loaded) > self.capacity:
             self._loaded.popitem(last=False)
-        return recording
+        return self._loaded[i]
 
 
 class TrainDataset(Dataset):
@@ -94,9 +98,9 @@ class TrainDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         """Sample ``index``: frames (3, c, c), voxels (3, bins, c, c), target (1, c, c)."""
         rng = np.random.default_rng([self.seed, index])
-        recording = self.cache.get(int(rng.integers(0, len(self.cache))))
+        recording, events = self.cache.get(int(rng.integers(0, len(self.cache))))
         triplet = random_triplet(recording, rng, self.k_range)
-        sample = triplet_sample(triplet, recording.events, self.bins)
+        sample = triplet_sample(triplet, events, self.bins)
         sample = augment(sample, rng, self.crop, self.hflip, source=recording.source)
         return {
             "frames": torch.from_numpy(sample.frames),

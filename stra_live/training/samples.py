@@ -16,12 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stra_live.errors import InputError
-from stra_live.evaluation.protocol import (
-    BlurWindow,
-    paired_windows,
-    synthesize_windows,
-    window_events,
-)
+from stra_live.evaluation.protocol import BlurWindow, paired_windows, synthesize_windows
+from stra_live.training.event_index import EventIndex
 from stra_live.voxel.grid import events_to_voxel
 
 if TYPE_CHECKING:
@@ -86,12 +82,12 @@ def random_triplet(recording: Recording, rng: np.random.Generator,
     return windows[0], windows[1], windows[2]
 
 
-def triplet_sample(triplet: Triplet, events: np.ndarray, bins: int) -> Sample:
+def triplet_sample(triplet: Triplet, events: EventIndex, bins: int) -> Sample:
     """Stack a triplet's frames, voxelise its events and take window T's ground truth.
 
     Args:
         triplet: windows T-1, T, T+1, all (H, W).
-        events: (N,) EVENT_DTYPE of the whole recording, sorted by ``t``.
+        events: the whole recording's events (sorted by ``t``), indexed by time.
         bins: temporal bins of each voxel grid (the model's ``bins``).
 
     Returns:
@@ -99,9 +95,8 @@ def triplet_sample(triplet: Triplet, events: np.ndarray, bins: int) -> Sample:
     """
     height, width = triplet[1].resolution
     voxels = np.stack([
-        events_to_voxel(
-            window_events(events, w.t_start, w.t_end), bins, height, width, w.t_start, w.t_end
-        )
+        events_to_voxel(events.window(w.t_start, w.t_end), bins, height, width,
+                        w.t_start, w.t_end)
         for w in triplet
     ])
     frames = np.stack([w.blurry for w in triplet]).astype(np.float32, copy=False)

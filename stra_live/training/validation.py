@@ -18,6 +18,7 @@ from torch import nn
 from stra_live.evaluation.metrics import psnr, ssim
 from stra_live.evaluation.protocol import scored_triplets, windows_for
 from stra_live.io.recording import Recording
+from stra_live.training.event_index import EventIndex
 from stra_live.training.samples import Triplet, triplet_sample
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,10 @@ def validate(model: nn.Module, recordings: Sequence[Recording], bins: int, k: in
     preview = None
     try:
         for recording in recordings:
+            events = EventIndex(recording.events)
             triplets = spread(list(scored_triplets(windows_for(recording, k))), max_windows)
             for triplet in triplets:
-                sample = triplet_sample(triplet, recording.events, bins)
+                sample = triplet_sample(triplet, events, bins)
                 frames = torch.from_numpy(sample.frames)[None].to(device)
                 voxels = torch.from_numpy(sample.voxels)[None].to(device)
                 output = model(frames, voxels)[0][0, 0].float().clamp(0, 1).cpu().numpy()
