@@ -1,0 +1,147 @@
+"""`stra-bench stream`: the streaming engine against naive per-window recomputation.
+
+Both run the same network on the same pre-simulated 240x180 stream (the demo
+scene: APS frames with their events). The streaming engine pushes packets and
+deblurs every frame once its T+1 has arrived, reusing each encoding; the naive
+path voxelises the three windows and runs the whole offline network for every
+output. Latency is the engine's: from the packet that made a frame ready to
+its deblurred output (lookahead 1 adds one frame interval of waiting on a live
+camera, which a pre-recorded stream does not show).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.checkpoint import load_checkpoint
+from models.config import ModelConfig
+from models.stra import STRA
+from models.weights import default_config, default_weights
+from stra_live.config import load_config
+from stra_live.engine.config import EngineConfig
+from stra_live.engine.engine import StreamingEngine
+from stra_live.engine.runtime import ModelRuntime
+from stra_live.events import Frame
+from stra_live.sources.base import Packet
+from stra_live.sources.simulated import SimulatorSource, SimulatorSourceConfig
+from stra_live.voxel.buffer import RollingEventBuffer
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the stream benchmark."""
+    parser.add_argument("--frames", type=int, default=60, help="APS frames to deblur (60)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (2)")
+    parser.add_argument("--kinds", nargs="+", default=["realtime", "paper"],
+                        choices=["realtime", "paper"],
+                        help="configurations; the first is the headline (the app's CPU default)")
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Print per-configuration figures; return the headline configuration's JSON dict."""
+    torch.set_num_threads(args.threads)
+    packets = record_stream(args.frames + 1)
+    print(f"stream: {args.frames + 1} APS frames at 240x180, "
+          f"{sum(len(p.events) for p in packets)} events, torch threads {args.threads}")
+    results = {}
+    for kind in args.kinds:
+        runtime = ModelRuntime(load_network(kind), torch.device("cpu"))
+        stream_fps, p50, p95 = measure_streaming(runtime, packets)
+        naive_fps = measure_naive(runtime, packets)
+        results[kind] = {
+            "stream_fps": round(stream_fps, 2), "naive_fps": round(naive_fps, 2),
+            "speedup": round(stream_fps / naive_fps, 2),
+            "latency_p50_ms": round(p50, 1), "latency_p95_ms": round(p95, 1),
+        }
+        print(f"{kind:>9}: streaming {stream_fps:6.1f} fps | naive {naive_fps:6.1f} fps | "
+              f"speedup {stream_fps / naive_fps:4.2f}x | "
+              f"latency p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    headline = dict(results[args.kinds[0]])
+    headline["configuration"] = args.kinds[0]
+    for kind in args.kinds[1:]:
+        headline.update({f"{kind}_{key}": value for key, value in results[kind].items()})
+    return headline
+
+
+def load_network(kind: str) -> STRA:
+    """The shipped weights of ``kind``, or its architecture with random weights if absent.
+
+    Speed does not depend on the weights, so the benchmark runs before training too.
+    """
+    path = default_weights(kind)  # type: ignore[arg-type]
+    if Path(path).exists():
+        model, _, _ = load_checkpoint(path)
+        return model
+    print(f"{kind}: no shipped weights at {path}; timing random weights of that architecture")
+    return STRA(load_config(ModelConfig, default_config(kind)))  # type: ignore[arg-type]
+
+
+def record_stream(frames: int) -> list[Packet]:
+    """Packets of the demo scene holding ``frames`` APS frames (simulated before timing)."""
+    source = SimulatorSource(SimulatorSourceConfig(pacing="fast", seed=1))
+    packets: list[Packet] = []
+    seen = 0
+    for packet in source.packets():
+        packets.append(packet)
+        seen += len(packet.frames)
+        if seen > frames:  # one more packet after the last frame carries its watermark
+            break
+    source.close()
+    return packets
+
+
+def measure_streaming(runtime: ModelRuntime, packets: list[Packet]) -> tuple[float, float, float]:
+    """Frames per second and latency p50/p95 (ms) of the engine over the stream."""
+    resolution = runtime_resolution(packets)
+    warm = StreamingEngine(runtime, EngineConfig(), resolution)
+    for packet in packets[: len(packets) // 4]:
+        warm.push(packet)
+        warm.process("next")
+    engine = StreamingEngine(runtime, EngineConfig(latency_window=10_000), resolution)
+    start = time.perf_counter()
+    outputs = 0
+    for packet in packets:
+        engine.push(packet)
+        while engine.process("next") is not None:
+            outputs += 1
+    elapsed = time.perf_counter() - start
+    stats = engine.stats()
+    return outputs / elapsed, stats.latency_p50_ms, stats.latency_p95_ms
+
+
+def measure_naive(runtime: ModelRuntime, packets: list[Packet]) -> float:
+    """Frames per second when every output recomputes its three frames and windows."""
+    resolution = runtime_resolution(packets)
+    bins = runtime.config.bins
+    buffer = RollingEventBuffer(resolution, horizon_us=2_000_000)
+    frames: list[Frame] = []
+    outputs = 0
+    runtime.forward(np.zeros((3, *resolution), np.float32),
+                    np.zeros((3, bins, *resolution), np.float32))  # warm-up
+    start = time.perf_counter()
+    for packet in packets:
+        buffer.append(packet.events)
+        frames.extend(packet.frames)
+        complete = [f for f in frames if f.exposure_end < packet.watermark]
+        while outputs + 2 <= len(complete):
+            triplet = [complete[max(outputs - 1, 0)], complete[outputs], complete[outputs + 1]]
+            images = np.stack([f.as_float() for f in triplet])
+            voxels = np.stack([buffer.voxel(f.exposure_start, f.exposure_end, bins)
+                               for f in triplet])
+            runtime.forward(images, voxels)
+            outputs += 1
+    return outputs / (time.perf_counter() - start)
+
+
+def runtime_resolution(packets: list[Packet]) -> tuple[int, int]:
+    """(height, width) of the first frame in the packets."""
+    first = next(itertools.chain.from_iterable(p.frames for p in packets))
+    return first.resolution
