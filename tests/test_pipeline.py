@@ -1,0 +1,105 @@
+"""The capture + inference workers: results flow, pause/step, errors surface, stop is prompt."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+from stra_live.engine.config import EngineConfig
+from stra_live.engine.engine import StreamingEngine
+from stra_live.engine.pipeline import Pipeline, PipelineCallbacks
+from stra_live.engine.results import DeblurResult
+from stra_live.errors import InputError
+from stra_live.sources.base import Packet
+from tests.test_streaming_engine import HEIGHT, WIDTH, packets_of, synthetic_stream, tiny_runtime
+
+
+class ListSource:
+    """A finite (or, with ``forever``, endless) source over prepared packets."""
+
+    has_frames = True
+
+    def __init__(self, packets: list[Packet], forever: bool = False, fail: bool = False) -> None:
+        self.name = "test stream"
+        self.resolution = (HEIGHT, WIDTH)
+        self._packets, self._forever, self._fail = packets, forever, fail
+        self._closed = threading.Event()
+
+    def packets(self) -> Iterator[Packet]:
+        yield from self._packets
+        if self._fail:
+            raise InputError("test stream", "timestamps go backwards at packet 7")
+        while self._forever and not self._closed.wait(0.01):
+            pass
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.results: list[DeblurResult] = []
+        self.errors: list[str] = []
+        self.finished = threading.Event()
+        self.callbacks = PipelineCallbacks(self.results.append, on_error=self.errors.append,
+                                           on_finished=self.finished.set)
+
+
+def make_pipeline(source: ListSource, collector: Collector) -> Pipeline:
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(), (HEIGHT, WIDTH))
+    return Pipeline(source, engine, collector.callbacks, queue_packets=4)
+
+
+def test_finite_source_runs_to_the_end() -> None:
+    frames, events = synthetic_stream(6)
+    collector = Collector()
+    pipeline = make_pipeline(ListSource(packets_of(frames, events)), collector)
+    pipeline.start()
+    assert collector.finished.wait(30)
+    indices = [r.index for r in collector.results]
+    assert indices == sorted(indices) and indices[-1] == 5  # the last frame comes out at the end
+    assert collector.errors == []
+
+
+def test_pause_then_step_gives_exactly_one_frame() -> None:
+    frames, events = synthetic_stream(6)
+    collector = Collector()
+    pipeline = make_pipeline(ListSource(packets_of(frames, events), forever=True), collector)
+    pipeline.pause()
+    pipeline.start()
+    time.sleep(0.3)
+    assert collector.results == []
+    pipeline.step()
+    deadline = time.monotonic() + 20
+    while not collector.results and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    assert [r.index for r in collector.results] == [0]
+    pipeline.step()
+    while len(collector.results) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [r.index for r in collector.results] == [0, 1]
+    pipeline.stop()
+
+
+def test_source_error_is_reported_and_the_pipeline_ends() -> None:
+    frames, events = synthetic_stream(3)
+    collector = Collector()
+    pipeline = make_pipeline(ListSource(packets_of(frames, events), fail=True), collector)
+    pipeline.start()
+    assert collector.finished.wait(30)
+    assert collector.errors == ["test stream: timestamps go backwards at packet 7"]
+
+
+def test_stop_is_prompt_on_an_endless_source() -> None:
+    frames, events = synthetic_stream(3)
+    collector = Collector()
+    pipeline = make_pipeline(ListSource(packets_of(frames, events), forever=True), collector)
+    pipeline.start()
+    time.sleep(0.2)
+    began = time.monotonic()
+    pipeline.stop(timeout=5)
+    assert collector.finished.wait(5)
+    assert time.monotonic() - began < 5
+    assert not any(t.is_alive() for t in pipeline._threads)
