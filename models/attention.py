@@ -59,10 +59,11 @@ class SpatialFusionBlock(nn.Module):
             with Nq = Nk = h*w, rows summing to 1.
         """
         b, d, h, w = events.shape
-        query = _tokens(self.theta(events))
+        # Scaling the (Nq, D) queries is cheaper than scaling the (Nq, Nk) scores.
+        query = _tokens(self.theta(events)) / math.sqrt(d)
         key = self.phi(frames).flatten(2)
         value = _tokens(self.g(frames))
-        weights = torch.softmax(query @ key / math.sqrt(d), dim=-1)
+        weights = torch.softmax(query @ key, dim=-1)
         read = (weights @ value).transpose(1, 2).reshape(b, d, h, w)
         return events + self.out(read), weights
 
@@ -115,9 +116,9 @@ class TemporalMemoryBlock(nn.Module):
         nk = memory[0].key.shape[-1]
         if any(entry.key.shape[-1] != nk for entry in memory):
             raise ValueError("memory entries cover different attention grids")
-        query = _tokens(self.query(shared))
+        query = _tokens(self.query(shared)) / math.sqrt(d)
         keys = torch.cat([entry.key for entry in memory], dim=-1)
         values = torch.cat([entry.value for entry in memory], dim=1)
-        weights = torch.softmax(query @ keys / math.sqrt(d), dim=-1)
+        weights = torch.softmax(query @ keys, dim=-1)
         read = (weights @ values).transpose(1, 2).reshape(b, d, h, w)
         return self.out(read), weights.reshape(b, nq, len(memory), nk)
