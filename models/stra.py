@@ -67,16 +67,24 @@ class STRA(nn.Module):
             for w in widths
         )
         attends = c.use_sfb or c.use_tmb
+        dim = c.attention_dim
+        # Parts an ablation switches off are None: no unused parameters, no dead weights.
+        self.event_encoder: Encoder | None = None
+        self.event_skip: nn.ModuleList | None = None
+        self.event_grid: GridFusion | None = None
+        self.frame_grid: GridFusion | None = None
+        self.sfb: SpatialFusionBlock | None = None
+        self.tmb: TemporalMemoryBlock | None = None
         if c.use_events:
             self.event_encoder = Encoder(c.bins, c.channels, c.encoder_units, c.stem_factor, LEVELS)
             self.event_skip = nn.ModuleList(conv1x1(w, w) for w in widths)
-        if c.use_events and attends:
-            self.event_grid = GridFusion(c.channels, c.attention_dim, cell_sizes, c.attention_scale)
+            if attends:
+                self.event_grid = GridFusion(c.channels, dim, cell_sizes, c.attention_scale)
         if c.use_sfb:
-            self.frame_grid = GridFusion(c.channels, c.attention_dim, cell_sizes, c.attention_scale)
-            self.sfb = SpatialFusionBlock(c.attention_dim)
+            self.frame_grid = GridFusion(c.channels, dim, cell_sizes, c.attention_scale)
+            self.sfb = SpatialFusionBlock(dim)
         if c.use_tmb:
-            self.tmb = TemporalMemoryBlock(c.attention_dim)
+            self.tmb = TemporalMemoryBlock(dim)
         units = (c.res_units,) * (LEVELS - 1) + (c.encoder_units,)
         self.decoder = Decoder(
             c.channels, units, c.stem_factor, c.attention_dim if attends else None
@@ -102,17 +110,17 @@ class STRA(nn.Module):
 
     def encode_events(self, voxel: torch.Tensor) -> EventEncoding:
         """Encode one padded voxel grid ``(B, bins, Hp, Wp)`` of raw signed counts."""
-        if not self.config.use_events:
+        if self.event_encoder is None:
             raise ValueError("encode_events: this model was built with use_events=False")
         self._check_padded(voxel, self.config.bins, "voxel")
         scales = self.event_encoder(normalise_voxel(voxel))
-        grid = self.event_grid(scales) if hasattr(self, "event_grid") else None
-        shared = self.tmb.embed(grid) if self.config.use_tmb and grid is not None else None
+        grid = self.event_grid(scales) if self.event_grid is not None else None
+        shared = self.tmb.embed(grid) if self.tmb is not None and grid is not None else None
         return EventEncoding(scales=scales, grid=grid, shared=shared)
 
     def memory_entry(self, encoding: EventEncoding, role: Role) -> MemoryEntry:
         """TMB key and value of a neighbouring sequence ("past" = T-1, "future" = T+1)."""
-        if encoding.shared is None:
+        if self.tmb is None or encoding.shared is None:
             raise ValueError("memory_entry: this model was built with use_tmb=False")
         return self.tmb.memory_entry(encoding.shared, role)
 
@@ -147,7 +155,7 @@ class STRA(nn.Module):
             for s, fuse in enumerate(self.frame_fuse)
         )
         skips = cb
-        if c.use_events and events is not None:
+        if self.event_skip is not None and events is not None:
             skips = tuple(
                 x + proj(e) for x, proj, e in zip(cb, self.event_skip, events.scales, strict=True)
             )
@@ -169,11 +177,10 @@ class STRA(nn.Module):
         memory: Sequence[MemoryEntry],
     ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
         """TMB then SFB on the attention grid: (context, sfb weights, tmb weights)."""
-        c = self.config
         temporal = tmb_weights = None
-        if c.use_tmb and events is not None and events.shared is not None:
+        if self.tmb is not None and events is not None and events.shared is not None:
             temporal, tmb_weights = self.tmb(events.shared, memory)
-        if not c.use_sfb:
+        if self.sfb is None or self.frame_grid is None:
             return temporal, None, tmb_weights
         frame_grid = self.frame_grid(cb)
         query = events.grid if events is not None and events.grid is not None else frame_grid
