@@ -70,7 +70,7 @@ def test_model_benchmark_reports_both_configurations(tmp_path: Path) -> None:
     model_bench.add_arguments(parser)
     args = parser.parse_args(
         ["--paper-config", str(paper), "--realtime-config", str(realtime), "--runs", "1",
-         "--warmup", "0", "--threads", "1"]
+         "--paper-runs", "1", "--warmup", "0", "--threads", "1"]
     )
     threads = torch.get_num_threads()
     try:
