@@ -19,6 +19,7 @@ from stra_live.training.data_sources import Split, source_files
 from stra_live.training.dataset import TrainDataset
 from stra_live.training.distributed import DistContext, barrier
 from stra_live.training.trainer import Trainer, TrainSummary
+from stra_live.training.validation import check_scorable
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ def build_trainer(config: TrainConfig, ctx: DistContext) -> Trainer:
         k_range=(data.k_min, data.k_max), seed=config.seed, cache_size=data.cache_size,
     )
     val: list[Recording] = [read_hqf(p) for p in val_files] if ctx.is_main else []
+    for recording in val:
+        check_scorable(recording, data.val_k)
     return Trainer(config, model_config, train_set, val, ctx)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from stra_live.errors import InputError
 from stra_live.evaluation.metrics import psnr, ssim
 from stra_live.evaluation.protocol import scored_triplets, windows_for
 from stra_live.io.recording import Recording
@@ -40,6 +41,15 @@ class ValidationResult:
     ssim: float
     windows: int
     preview: np.ndarray
+
+
+def check_scorable(recording: Recording, k: int) -> None:
+    """Raise InputError unless ``recording`` has a scored window (three windows) at blur ``k``."""
+    paired = recording.sharp_frames is not None
+    windows = len(recording.frames) if paired else len(recording.frames) // k
+    if windows < 3:
+        what = "blurry frames" if paired else f"windows of {k} sharp frames"
+        raise InputError(recording.source, f"only {windows} {what}; validation needs 3")
 
 
 def spread(items: Sequence[Triplet], limit: int) -> list[Triplet]:
@@ -88,7 +98,7 @@ def validate(model: nn.Module, recordings: Sequence[Recording], bins: int, k: in
     finally:
         model.train(was_training)
     if preview is None:
-        raise ValueError(f"no validation window with blur length {k} in {len(recordings)} "
-                         "sequence(s): they are too short")
+        names = ", ".join(r.source for r in recordings) or "no sequences"
+        raise InputError(names, f"no validation window with blur length {k}: too short")
     return ValidationResult(psnr=float(np.mean(psnrs)), ssim=float(np.mean(ssims)),
                             windows=len(psnrs), preview=preview.astype(np.float32))
