@@ -42,6 +42,7 @@ class PipelineBridge(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._attached = True
+        self._worker_done = threading.Event()
         queued = Qt.ConnectionType.QueuedConnection
         self._worker_result.connect(self._relay_result, queued)
         self._worker_notice.connect(self._relay_notice, queued)
@@ -54,8 +55,17 @@ class PipelineBridge(QObject):
             on_result=self._worker_result.emit,
             on_notice=self._worker_notice.emit,
             on_error=self._worker_error.emit,
-            on_finished=self._worker_finished.emit,
+            on_finished=self._on_worker_finished,
         )
+
+    def _on_worker_finished(self) -> None:
+        self._worker_done.set()
+        self._worker_finished.emit()
+
+    @property
+    def worker_done(self) -> bool:
+        """True once the pipeline's inference worker has ended (set on that thread)."""
+        return self._worker_done.is_set()
 
     def detach(self) -> None:
         """Drop everything still in flight or emitted later (call on the GUI thread)."""

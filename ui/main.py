@@ -1,0 +1,150 @@
+"""`stra-live`: the desktop app, or a headless run when there is no display.
+
+    stra-live [--config configs/live.yaml] [--source {demo,camera,FILE,tcp://HOST:PORT}]
+              [--checkpoint FILE] [--device auto|cpu|cuda] [--headless --out DIR]
+              [--seconds S | --frames N]
+
+Configuration is loaded here (the CLI edge) and handed down as frozen
+dataclasses. Bad input ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from stra_live.config import CONFIG_DIR, ConfigError, load_config
+from stra_live.engine.config import LiveConfig
+from stra_live.errors import InputError
+
+log = logging.getLogger("stra-live")
+
+DEFAULT_OUT = Path("out/live")
+"""Output folder of a headless run when --out is not given."""
+
+EXIT_JOIN_S = 10.0
+"""Longest wait at exit for a worker still inside an inference step."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="stra-live",
+        description="Deblur a live event-camera stream with STRA, in a window or headless.",
+    )
+    parser.add_argument("--config", type=Path, default=CONFIG_DIR / "live.yaml",
+                        help="live configuration YAML (default: configs/live.yaml)")
+    parser.add_argument("--ui-config", type=Path, default=CONFIG_DIR / "ui.yaml",
+                        help="window defaults YAML (default: configs/ui.yaml)")
+    parser.add_argument("--source", help="demo, camera, FILE.aedat4, FILE.h5 or tcp://HOST:PORT")
+    parser.add_argument("--checkpoint", type=Path, help="STRA weights (.safetensors)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where STRA runs")
+    parser.add_argument("--headless", action="store_true",
+                        help="no window: write side_by_side.mp4 and stats.json into --out")
+    parser.add_argument("--out", type=Path, help=f"headless output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--settings", type=Path,
+                        help="INI file for window settings (default: the user's QSettings)")
+    limit = parser.add_mutually_exclusive_group()
+    limit.add_argument("--seconds", type=float, help="stop after this many seconds")
+    limit.add_argument("--frames", type=int, help="stop after this many deblurred frames")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    return parser
+
+
+def load_live_config(args: argparse.Namespace) -> LiveConfig:
+    """configs/live.yaml with the command-line overrides applied.
+
+    Raises:
+        ConfigError: a bad value (named).
+    """
+    config = load_config(LiveConfig, args.config, source=args.source)
+    engine = config.engine
+    if args.checkpoint is not None:
+        engine = dataclasses.replace(engine, checkpoint=args.checkpoint)
+    if args.device is not None:
+        engine = dataclasses.replace(engine, device=args.device)
+    return dataclasses.replace(config, engine=engine)
+
+
+def display_available(environ: Mapping[str, str]) -> bool:
+    """True when a window can be shown (X11/Wayland, offscreen Qt, or a non-Linux desktop)."""
+    if environ.get("QT_QPA_PLATFORM", "").startswith("offscreen"):
+        return True
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def run_headless_cli(config: LiveConfig, args: argparse.Namespace) -> int:
+    """Process the stream without Qt and print where the outputs went."""
+    from stra_live.engine.headless import run_headless
+
+    out = args.out or DEFAULT_OUT
+    stats = run_headless(config, out, max_frames=args.frames, seconds=args.seconds)
+    print(f"side-by-side video: {out / 'side_by_side.mp4'}")
+    print(f"stats: {out / 'stats.json'}")
+    print(json.dumps(stats), flush=True)
+    return 0
+
+
+def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
+    """Open the window on the configured source; returns the Qt exit status."""
+    from PyQt6.QtWidgets import QApplication
+
+    from ui.main_window import MainWindow
+    from ui.settings import UiConfig, open_settings
+
+    ui_config = load_config(UiConfig, args.ui_config)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("STRA Live")
+    app.setApplicationName("stra-live")
+    window = MainWindow(config, ui_config, open_settings(args.settings))
+    spec = config.source if config.source != "auto" else _default_spec()
+    try:
+        window.start_source(spec)
+    except BaseException:
+        window.session.stop()
+        raise
+    window.show()
+    status = app.exec()
+    window.session.stop()
+    window.session.join(EXIT_JOIN_S)  # torch must not be mid-call when the interpreter exits
+    return status
+
+
+def _default_spec() -> str:
+    from stra_live.sources.factory import default_source
+
+    source = default_source()
+    spec = "camera" if "camera" in source.name.lower() else "demo"
+    source.close()
+    return spec
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `stra-live`."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_live_config(args)
+        if args.headless or not display_available(os.environ):
+            if not args.headless:
+                print("stra-live: no display found, running headless", file=sys.stderr)
+            return run_headless_cli(config, args)
+        return run_window(config, args)
+    except (InputError, ConfigError, OSError) as error:
+        print(f"stra-live: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
