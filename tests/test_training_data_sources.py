@@ -15,6 +15,7 @@ from stra_live.simulator.config import SceneConfig, SimConfig
 from stra_live.training import data_sources
 from stra_live.training.config import DataSource
 from stra_live.training.data_sources import (
+    check_trainable,
     ensure_sim_files,
     list_files,
     sim_file_name,
@@ -87,6 +88,17 @@ def test_file_sources_are_listed_and_checked(tmp_path: Path) -> None:
         list_files(DataSource(kind="gopro", path=str(tmp_path / "c.h5")))
     with h5py.File(tmp_path / "a.h5", "r") as file:
         assert "sharp_images" in file
+
+
+def test_files_too_small_or_short_for_training_are_refused(tmp_path: Path) -> None:
+    write_pair_file(tmp_path / "sharp.h5", sharp=False)  # 5 frames of 20x16
+    write_pair_file(tmp_path / "pairs.h5", sharp=True)
+    check_trainable(tmp_path / "sharp.h5", crop=16, k_max=1)
+    check_trainable(tmp_path / "pairs.h5", crop=16, k_max=13)  # pairs: k does not apply
+    with pytest.raises(InputError, match="smaller than the 17 crop"):
+        check_trainable(tmp_path / "sharp.h5", crop=17, k_max=1)
+    with pytest.raises(InputError, match=r"sharp\.h5: 5 frames, but samples need 6"):
+        check_trainable(tmp_path / "sharp.h5", crop=8, k_max=2)
 
 
 def test_a_file_in_both_splits_is_refused(tmp_path: Path) -> None:

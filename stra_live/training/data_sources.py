@@ -21,6 +21,7 @@ import h5py
 
 from stra_live.errors import InputError
 from stra_live.io.hdf5 import write_hqf
+from stra_live.io.hqf_reader import HqfReader
 from stra_live.io.recording import Recording
 from stra_live.simulator.config import SimConfig
 from stra_live.simulator.sequence import simulate_sequence
@@ -109,6 +110,24 @@ def source_files(source: DataSource, split: Split, sim: SimConfig,
     if source.kind == "sim":
         return ensure_sim_files(source, split, sim, generate)
     return list_files(source)
+
+
+def check_trainable(path: Path, crop: int, k_max: int) -> None:
+    """Raise InputError unless every training sample can be cut from ``path``.
+
+    Reads only the file's structure, so a bad file stops the run before
+    training starts rather than inside a DataLoader worker much later.
+    """
+    with HqfReader(path) as reader:
+        height, width = reader.resolution
+        paired = reader.has_sharp
+        frames = reader.frame_count()
+    if crop > min(height, width):
+        raise InputError(path, f"frames of {width}x{height} are smaller than the {crop} crop")
+    needed = 3 if paired else 3 * k_max
+    if frames < needed:
+        what = "blurry frames" if paired else f"sharp frames (3 windows of up to {k_max})"
+        raise InputError(path, f"{frames} frames, but samples need {needed} {what}")
 
 
 def _require_sharp_images(path: Path) -> None:

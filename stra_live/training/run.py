@@ -15,7 +15,7 @@ from stra_live.io.hdf5 import read_hqf
 from stra_live.io.recording import Recording
 from stra_live.training.checkpoints import RunCheckpoints
 from stra_live.training.config import TrainConfig
-from stra_live.training.data_sources import Split, source_files
+from stra_live.training.data_sources import Split, check_trainable, source_files
 from stra_live.training.dataset import TrainDataset
 from stra_live.training.distributed import DistContext, barrier
 from stra_live.training.trainer import Trainer, TrainSummary
@@ -60,6 +60,8 @@ def build_trainer(config: TrainConfig, ctx: DistContext) -> Trainer:
     train_files = resolve_files(config, "train", ctx)
     val_files = resolve_files(config, "val", ctx)
     check_disjoint(train_files, val_files)
+    for path in train_files:
+        check_trainable(path, config.crop, config.data.k_max)
     log.info("%d training and %d validation sequence(s)", len(train_files), len(val_files))
     data = config.data
     train_set = TrainDataset(
