@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `stra-bench voxel`."""
     parser.add_argument("--events", type=int, default=10_000_000, help="number of events")
     parser.add_argument("--bins", type=int, default=5, help="temporal bins of the grid")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs (best is kept)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs (best is kept)")
     parser.add_argument("--packet-events", type=int, default=10_000,
                         help="events per packet appended to the buffer")
     parser.add_argument("--window-us", type=int, default=50_000,
