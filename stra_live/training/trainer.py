@@ -128,39 +128,49 @@ class Trainer:
         )
 
     def run(self, max_steps: int | None = None) -> TrainSummary:
-        """Train until ``config.total_steps`` (or ``max_steps`` more steps) or a stop request."""
+        """Train until ``config.total_steps`` (or ``max_steps`` more steps) or a stop request.
+
+        The first SIGTERM or Ctrl-C stops all ranks after the current step with
+        a checkpoint (see :mod:`stra_live.training.signals`).
+        """
         start = self.step
         stop_step = self.config.total_steps
         if max_steps is not None:
             stop_step = min(stop_step, start + max_steps)
         logger = _RunLogger(self.config, self.ctx, start, stop_step)
-        last_loss = math.nan
-        stopped = False
-        with StopRequest() as stop:
-            last_save = time.monotonic()
-            for batch in self.loader(stop_step):
-                last_loss = self.train_step(batch)
-                logger.after_step(self.step, last_loss, self.scheduler.get_last_lr()[0])
-                if self._due(self.config.val_every_steps):
-                    self._validate(logger)
-                minutes = (time.monotonic() - last_save) / 60.0
-                stopped, overdue = any_rank(
-                    self.ctx, stop.requested, minutes >= self.config.checkpoint_every_minutes
-                )
-                if stopped or overdue or self._due(self.config.checkpoint_every_steps):
-                    self._save_last()
-                    last_save = time.monotonic()
-                if stopped:
-                    log.warning("stopped at step %d on request; resume with --resume", self.step)
-                    break
+        try:
+            with StopRequest() as stop:
+                last_loss, stopped = self._loop(stop_step, stop, logger)
             if not stopped and self.step > start:
                 if self.config.val_every_steps and not self._due(self.config.val_every_steps):
                     self._validate(logger)
                 if self._saved_step != self.step:
                     self._save_last()
-        logger.close()
+        finally:
+            logger.close()
         return TrainSummary(start_step=start, step=self.step, stopped=stopped,
                             best_psnr=self.best_psnr, last_loss=last_loss)
+
+    def _loop(self, stop_step: int, stop: StopRequest, logger: _RunLogger) -> tuple[float, bool]:
+        """Steps up to ``stop_step``; returns the last loss and whether a stop ended them."""
+        last_loss = math.nan
+        last_save = time.monotonic()
+        for batch in self.loader(stop_step):
+            last_loss = self.train_step(batch)
+            logger.after_step(self.step, last_loss, self.scheduler.get_last_lr()[0])
+            if self._due(self.config.val_every_steps):
+                self._validate(logger)
+            minutes = (time.monotonic() - last_save) / 60.0
+            stopped, overdue = any_rank(
+                self.ctx, stop.requested, minutes >= self.config.checkpoint_every_minutes
+            )
+            if stopped or overdue or self._due(self.config.checkpoint_every_steps):
+                self._save_last()
+                last_save = time.monotonic()
+            if stopped:
+                log.warning("stopped at step %d on request; resume with --resume", self.step)
+                return last_loss, True
+        return last_loss, False
 
     def _due(self, every: int) -> bool:
         return every > 0 and self.step % every == 0
