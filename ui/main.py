@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
                 print("stra-live: no display found, running headless", file=sys.stderr)
             return run_headless_cli(config, args)
         return run_window(config, args)
-    except (InputError, ConfigError, OSError) as error:
+    except (InputError, ConfigError, ValueError, OSError) as error:
+        # A bad spec, file, checkpoint or setting: one line; -v logs where it came from.
+        log.info("stra-live failed", exc_info=True)
         print(f"stra-live: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -26,18 +26,29 @@ from ui.recording import RecordingSink
 
 log = logging.getLogger(__name__)
 
-SourceOpener = Callable[[str], Source]
-"""spec -> opened source (``stra_live.sources.factory.open_source``)."""
+NoticeCallback = Callable[[str], None]
+"""Receives one-line link-state messages; may be called from any thread."""
+
+SourceOpener = Callable[[str, NoticeCallback], Source]
+"""(spec, on_notice) -> opened source (``stra_live.sources.factory.open_source``)."""
 
 EngineBuilder = Callable[[EngineConfig, tuple[int, int], bool, str], Any]
 """(config, resolution, has_frames, source name) -> engine (``build_engine``)."""
 
 
-def default_opener(spec: str) -> Source:
-    """Open a source with the project's factory."""
-    from stra_live.sources.factory import open_source
+def default_opener(spec: str, on_notice: NoticeCallback) -> Source:
+    """Open a source with the project's factory; "auto" = the camera if found, else the demo.
 
-    return open_source(spec)
+    Live sources (camera, network) report their link state through ``on_notice``.
+    """
+    from stra_live.sources.factory import default_source, open_source
+
+    def on_status(status: Any) -> None:
+        on_notice(status.message)
+
+    if spec == "auto":
+        return default_source(on_status=on_status)
+    return open_source(spec, on_status=on_status)
 
 
 def default_builder(config: EngineConfig, resolution: tuple[int, int], has_frames: bool,
@@ -91,17 +102,23 @@ class LiveSession(QObject):
         """Switch to the source ``spec``; on any error the current stream keeps running.
 
         Raises:
-            InputError: bad spec, unreadable file, wrong checkpoint (CheckpointError).
+            ValueError: a spec of no known form.
+            InputError: unreadable file, no camera, wrong checkpoint (CheckpointError).
             OSError: a device or socket that cannot be opened.
         """
-        source = self._opener(spec)
+        bridge = self._new_bridge()
         try:
-            engine = self._builder(self.engine_config, source.resolution, source.has_frames,
-                                   source.name)
+            source = self._opener(spec, bridge.callbacks().on_notice)
+            try:
+                engine = self._builder(self.engine_config, source.resolution,
+                                       source.has_frames, source.name)
+            except BaseException:
+                source.close()
+                raise
         except BaseException:
-            source.close()
+            bridge.detach()
             raise
-        self._replace(spec, source, engine)
+        self._replace(spec, source, engine, bridge)
 
     def set_checkpoint(self, path: Path) -> None:
         """Use the weights at ``path``; on a wrong checkpoint the current engine keeps running.
@@ -110,6 +127,7 @@ class LiveSession(QObject):
 
         Raises:
             CheckpointError: the file does not fit the network.
+            InputError, OSError: the source could not be reopened.
         """
         config = dataclasses.replace(self.engine_config, checkpoint=Path(path))
         if self.source is None or self.spec is None:
@@ -118,17 +136,25 @@ class LiveSession(QObject):
         engine = self._builder(config, self.source.resolution, self.source.has_frames,
                                self.source.name)
         self.engine_config = config
-        source = self._opener(self.spec)
-        self._replace(self.spec, source, engine)
+        bridge = self._new_bridge()
+        try:
+            source = self._opener(self.spec, bridge.callbacks().on_notice)
+        except BaseException:
+            bridge.detach()
+            raise
+        self._replace(self.spec, source, engine, bridge)
 
-    def _replace(self, spec: str, source: Source, engine: Any) -> None:
-        self.stop()
-        engine.configure(self.engine_config.lookahead, self.engine_config.memory_length)
+    def _new_bridge(self) -> PipelineBridge:
         bridge = PipelineBridge(self)
         bridge.result.connect(self.result)
         bridge.notice.connect(self.notice)
         bridge.error.connect(self.error)
         bridge.finished.connect(self.finished)
+        return bridge
+
+    def _replace(self, spec: str, source: Source, engine: Any, bridge: PipelineBridge) -> None:
+        self.stop()
+        engine.configure(self.engine_config.lookahead, self.engine_config.memory_length)
         pipeline = Pipeline(source, engine, bridge.callbacks())
         pipeline.attention = self._attention
         self.spec, self.source, self.engine = spec, source, engine

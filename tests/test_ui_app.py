@@ -1,0 +1,255 @@
+"""The whole app on the real streaming engine: a tiny STRA checkpoint on small streams.
+
+Each test opens a MainWindow (offscreen) with a LiveSession whose "demo" source
+is the real simulator at a small resolution, so the real engine runs fast on a
+shared CPU. Files go through the project's source factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QImage, QKeySequence
+
+from models.checkpoint import save_checkpoint
+from models.config import ModelConfig
+from models.stra import STRA
+from stra_live.engine.config import EngineConfig, LiveConfig, RecordConfig
+from stra_live.simulator.config import SceneConfig
+from stra_live.sources.base import Source
+from stra_live.sources.simulated import SimulatorSource, SimulatorSourceConfig
+from ui.main_window import EVENTS_ONLY_NOTICE, MainWindow
+from ui.render import upsample_map
+from ui.session import LiveSession, default_opener
+from ui.settings import UiConfig, open_settings
+
+pytestmark = pytest.mark.timeout(180)
+
+REAL_SAMPLE = Path("/work/shared/data/real/dvxplorer_sample.aedat4")
+SMALL = (36, 48)
+WAIT_MS = 90_000  # generous: the CPU is shared; the tests never assert on speed
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real STRA checkpoint with very few channels (untrained: the tests check plumbing)."""
+    torch.manual_seed(0)
+    config = ModelConfig(channels=4, res_units=1, attention_dim=8, attention_scale=8)
+    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
+    save_checkpoint(path, STRA(config), config)
+    return path
+
+
+def small_opener(resolution: tuple[int, int]) -> Callable[[str, Callable[[str], None]], Source]:
+    """Opens "demo" as the real simulator at ``resolution``; other specs via the factory."""
+    def open_spec(spec: str, on_notice: Callable[[str], None]) -> Source:
+        if spec == "demo":
+            scene = SceneConfig(resolution=resolution)
+            return SimulatorSource(SimulatorSourceConfig(scene=scene, pacing="realtime"))
+        return default_opener(spec, on_notice)
+    return open_spec
+
+
+@pytest.fixture
+def make_window(qtbot: object, tmp_path: Path,
+                tiny_checkpoint: Path) -> Iterator[Callable[..., MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make(resolution: tuple[int, int] = SMALL, settings: Path | None = None,
+             size: tuple[int, int] | None = (1100, 520)) -> MainWindow:
+        config = LiveConfig(
+            source="demo",
+            engine=EngineConfig(checkpoint=tiny_checkpoint, device="cpu"),
+            record=RecordConfig(folder=tmp_path / "recordings", mp4=False),
+            redraw_hz=50.0,
+        )
+        session = LiveSession(config, stop_timeout_s=0.5, opener=small_opener(resolution))
+        window = MainWindow(config, UiConfig(), open_settings(settings or tmp_path / "ui.ini"),
+                            session)
+        qtbot.addWidget(window)  # type: ignore[attr-defined]
+        if size is not None:
+            window.resize(*size)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert window.session.join(30.0), "a worker thread did not end"
+
+
+def wait_for_result(qtbot: object, window: MainWindow,
+                    condition: Callable[[MainWindow], bool] = lambda w: True) -> None:
+    """Wait until the window has drawn a result that satisfies ``condition``."""
+    qtbot.waitUntil(  # type: ignore[attr-defined]
+        lambda: window.latest is not None and condition(window), timeout=WAIT_MS)
+
+
+def grab_array(window: MainWindow, path: Path) -> np.ndarray:
+    """Save a screenshot of the window and return it as an (H, W, 4) uint8 array."""
+    assert window.grab().save(str(path))
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGBA8888)
+    data = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), dtype=np.uint8)
+    return data.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width()]
+
+
+def test_demo_source_deblurs_frames(make_window: Callable[..., MainWindow], qtbot: object,
+                                    tmp_path: Path) -> None:
+    window = make_window()
+    window.start_source("demo")
+    wait_for_result(qtbot, window, lambda w: w.latest.deblurred is not None)
+    result = window.latest
+    assert result is not None and result.deblurred is not None and result.blurry is not None
+    assert result.deblurred.shape == SMALL and result.blurry.shape == SMALL
+    assert float(result.deblurred.min()) >= 0.0 and float(result.deblurred.max()) <= 1.0
+    np.testing.assert_array_equal(window.views.deblurred.image, result.deblurred)
+    np.testing.assert_array_equal(window.views.blurry.image, result.blurry)
+    assert not window.notice.isVisible()
+    status = window.status.text()
+    assert f"{SMALL[1]}×{SMALL[0]}" in status and "Device: cpu" in status
+    pixels = grab_array(window, tmp_path / "main_window.png")
+    views = window.views.widgets[0]
+    corner = views.mapTo(window, views.rect().center())
+    patch = pixels[corner.y() - 10:corner.y() + 10, corner.x() - 10:corner.x() + 10, :3]
+    assert patch.std() > 0 or patch.mean() > 0  # the blurry view is drawn, not left black
+
+
+def test_click_fills_the_attention_panel(make_window: Callable[..., MainWindow],
+                                         qtbot: object) -> None:
+    window = make_window()
+    window.start_source("demo")
+    wait_for_result(qtbot, window)
+    viewport, pos = window.views.widget_pos_of(window.views.deblurred_plot, 30.5, 20.5)
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=pos)  # type: ignore[attr-defined]
+    assert window.attention_dock.isVisible()
+    assert window.session.pipeline is not None and window.session.pipeline.attention
+    panel = window.attention
+    assert panel.query == (30, 20)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    maps = panel.result.attention
+    assert maps is not None
+    expected = upsample_map(maps.sfb_map(30, 20), maps.scale, SMALL)
+    np.testing.assert_allclose(panel.sfb_image(), expected)
+    titles = panel.tmb_titles()
+    assert len(titles) == len(maps.memory_timestamps) >= 1
+    assert all(title.startswith(("T-", "T+")) and " ms)" in title for title in titles)
+    assert all(marker.isVisible() for marker in window.views.markers)
+
+
+def test_pause_then_step_advances_exactly_one_frame(make_window: Callable[..., MainWindow],
+                                                    qtbot: object) -> None:
+    window = make_window()
+    window.start_source("demo")
+    wait_for_result(qtbot, window)
+    assert window.controls.play_action.shortcut() == QKeySequence("Space")
+    assert window.controls.step_action.shortcut() == QKeySequence("Right")
+    window.controls.play_action.trigger()  # what the space bar does
+    assert window.session.paused
+    settle(qtbot, window)
+    before, index = window.slot.received, window.latest.index
+    window.controls.step_action.trigger()  # what the right arrow does
+    qtbot.waitUntil(lambda: window.slot.received == before + 1,  # type: ignore[attr-defined]
+                    timeout=WAIT_MS)
+    settle(qtbot, window)
+    assert window.slot.received == before + 1
+    assert window.latest.index == index + 1
+    window.controls.play_action.trigger()
+    assert not window.session.paused
+    qtbot.waitUntil(lambda: window.slot.received > before + 2,  # type: ignore[attr-defined]
+                    timeout=WAIT_MS)
+
+
+def settle(qtbot: object, window: MainWindow, quiet_ms: int = 1500) -> None:
+    """Wait until no result has arrived for ``quiet_ms`` (an in-flight one may still land)."""
+    while True:
+        count = window.slot.received
+        qtbot.wait(quiet_ms)  # type: ignore[attr-defined]
+        if window.slot.received == count:
+            window.redraw()
+            return
+
+
+def test_events_only_recording_shows_events_and_notice(make_window: Callable[..., MainWindow],
+                                                       qtbot: object) -> None:
+    window = make_window()
+    window.start_source(str(REAL_SAMPLE))
+    wait_for_result(qtbot, window)
+    assert window.latest.blurry is None and window.latest.deblurred is None
+    assert window.views.events_only
+    assert window.views.visible_plots() == [window.views.events_plot]
+    assert window.notice.isVisible() and window.notice.text() == EVENTS_ONLY_NOTICE
+    assert window.views.events.image.shape == (240, 320, 3)
+    assert (window.views.events.image != 255).any()  # real events are drawn
+    assert "320×240" in window.status.text()
+
+
+def test_a_346x260_source_works(make_window: Callable[..., MainWindow], qtbot: object) -> None:
+    window = make_window(resolution=(260, 346))
+    window.start_source("demo")
+    wait_for_result(qtbot, window, lambda w: w.latest.deblurred is not None)
+    assert window.latest.deblurred.shape == (260, 346)
+    viewport, pos = window.views.widget_pos_of(window.views.blurry_plot, 340.5, 255.5)
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=pos)  # type: ignore[attr-defined]
+    assert window.attention.query == (340, 255)  # the bottom-right corner maps back exactly
+
+
+def test_wrong_checkpoint_shows_a_message_and_keeps_running(
+        make_window: Callable[..., MainWindow], qtbot: object, tmp_path: Path) -> None:
+    window = make_window()
+    window.start_source("demo")
+    wait_for_result(qtbot, window)
+    engine = window.session.engine
+    bad = tmp_path / "not_a_checkpoint.safetensors"
+    bad.write_bytes(b"this is not a safetensors file")
+    assert not window.load_checkpoint(str(bad))
+    assert "not_a_checkpoint.safetensors" in window.last_message
+    assert "Checkpoint not loaded" in window.last_message
+    assert window._message_box is not None and window._message_box.isVisible()
+    assert window.session.engine is engine
+    before = window.slot.received
+    qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
+
+
+def test_bad_source_keeps_the_current_stream(make_window: Callable[..., MainWindow],
+                                             qtbot: object, tmp_path: Path) -> None:
+    window = make_window()
+    window.start_source("demo")
+    wait_for_result(qtbot, window)
+    pipeline = window.session.pipeline
+    assert not window.open_source(str(tmp_path / "missing.aedat4"))
+    assert "missing.aedat4" in window.last_message
+    assert window.session.pipeline is pipeline
+    before = window.slot.received
+    qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
+
+
+def test_memory_length_applies_live(make_window: Callable[..., MainWindow], qtbot: object) -> None:
+    window = make_window()
+    window.start_source("demo")
+    wait_for_result(qtbot, window, lambda w: w.latest.stats.memory_entries == 2)
+    window.controls.memory_box.setValue(1)
+    assert window.session.engine_config.memory_length == 1
+    wait_for_result(qtbot, window, lambda w: w.latest.stats.memory_entries == 1)
+    window.controls.lookahead_box.setCurrentIndex(0)
+    window.controls.memory_box.setValue(3)
+    wait_for_result(qtbot, window, lambda w: w.latest.stats.memory_entries == 3)
+
+
+def test_window_geometry_and_choices_are_remembered(make_window: Callable[..., MainWindow],
+                                                    tmp_path: Path) -> None:
+    settings = tmp_path / "remembered.ini"
+    first = make_window(settings=settings)
+    first.resize(700, 430)  # the offscreen screen is 800x600
+    first.attention.colormap_box.setCurrentText("magma")
+    first.attention.opacity_slider.setValue(25)
+    first.close()
+    assert settings.is_file()
+    second = make_window(settings=settings, size=None)
+    assert (second.width(), second.height()) == (700, 430)
+    assert second.attention.colormap_box.currentText() == "magma"
+    assert second.attention.opacity_slider.value() == 25
