@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from stra_live.simulator.config import SceneConfig, SimConfig
 from stra_live.training.config import DataConfig, DataSource, OptimConfig, TrainConfig
 from stra_live.training.data_sources import simulated_recording
 from stra_live.training.dataset import TrainDataset
-from stra_live.training.distributed import DistContext, join_group, shutdown
+from stra_live.training.distributed import DistContext, init_distributed, shutdown
 from stra_live.training.trainer import Trainer
 
 WORLD = 2
@@ -47,7 +48,11 @@ def make_trainer(out: Path, batch: int, ctx: DistContext) -> Trainer:
 def replica(rank: int, port: int, out: Path) -> None:
     """One rank: one step, then two more; save what the test checks."""
     torch.set_num_threads(1)
-    ctx = join_group(rank, WORLD, 0, torch.device("cpu"), f"tcp://127.0.0.1:{port}")
+    # what torchrun exports to each process it starts
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(WORLD),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    ctx = init_distributed("cpu")
+    assert (ctx.rank, ctx.world_size, ctx.is_main) == (rank, WORLD, rank == 0)
     try:
         trainer = make_trainer(out, BATCH, ctx)
         initial = torch.cat([p.detach().flatten() for p in trainer.net.parameters()])

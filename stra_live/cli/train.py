@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", error)
         return 2
     ctx = init_distributed(config.device)
+    if not ctx.is_main:  # rank 0 speaks for the job
+        logging.getLogger().setLevel(logging.WARNING)
     try:
         summary = run_training(config, ctx, resume=args.resume, max_steps=args.max_steps)
     except (InputError, ConfigError) as error:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -67,7 +68,8 @@ def ensure_sim_files(source: DataSource, split: Split, sim: SimConfig,
                  source.seconds, folder)
     for seed, path in missing if generate else ():
         sequence = simulate_sequence(sim, source.seconds, seed)
-        tmp = path.with_name(path.name + ".tmp")
+        # A per-process name: machines sharing a cache folder may write at once.
+        tmp = path.with_name(f"{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
         write_hqf(tmp, sequence.events, sequence.frames(), sequence.resolution)
         os.replace(tmp, path)  # a killed run never leaves a half-written sequence
         log.info("wrote %s (%s, %d events)", path, sequence.texture, len(sequence.events))
@@ -104,10 +106,15 @@ def list_files(source: DataSource) -> list[Path]:
     return files
 
 
-def source_files(source: DataSource, split: Split, sim: SimConfig,
+def source_files(source: DataSource, split: Split, sim: SimConfig | None,
                  generate: bool = True) -> list[Path]:
-    """The HDF5 files of any source (see :func:`ensure_sim_files`, :func:`list_files`)."""
+    """The HDF5 files of any source (see :func:`ensure_sim_files`, :func:`list_files`).
+
+    ``sim`` is needed only by sim sources.
+    """
     if source.kind == "sim":
+        if sim is None:
+            raise ValueError("a sim source needs a simulator configuration")
         return ensure_sim_files(source, split, sim, generate)
     return list_files(source)
 

@@ -38,11 +38,11 @@ def resolve_files(config: TrainConfig, split: Split, ctx: DistContext) -> list[P
     files: list[Path] = []
     for source in sources:
         if ctx.local_rank == 0:
-            files += source_files(source, split, sim, generate=True)  # type: ignore[arg-type]
+            files += source_files(source, split, sim, generate=True)
     barrier(ctx)
     if ctx.local_rank != 0:
         for source in sources:
-            files += source_files(source, split, sim, generate=False)  # type: ignore[arg-type]
+            files += source_files(source, split, sim, generate=False)
     return files
 
 
