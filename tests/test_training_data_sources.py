@@ -15,6 +15,7 @@ from stra_live.simulator.config import SceneConfig, SimConfig
 from stra_live.training import data_sources
 from stra_live.training.config import DataSource
 from stra_live.training.data_sources import (
+    check_scorable,
     check_trainable,
     ensure_sim_files,
     list_files,
@@ -99,6 +100,10 @@ def test_files_too_small_or_short_for_training_are_refused(tmp_path: Path) -> No
         check_trainable(tmp_path / "sharp.h5", crop=17, k_max=1)
     with pytest.raises(InputError, match=r"sharp\.h5: 5 frames, but samples need 6"):
         check_trainable(tmp_path / "sharp.h5", crop=8, k_max=2)
+    check_scorable(tmp_path / "sharp.h5", k=1)  # 5 windows of one frame
+    check_scorable(tmp_path / "pairs.h5", k=9)  # 5 blurry frames
+    with pytest.raises(InputError, match="only 2 windows of 2 sharp frames; validation needs 3"):
+        check_scorable(tmp_path / "sharp.h5", k=2)
 
 
 def test_a_file_in_both_splits_is_refused(tmp_path: Path) -> None:

@@ -137,6 +137,21 @@ def check_trainable(path: Path, crop: int, k_max: int) -> None:
         raise InputError(path, f"{frames} frames, but samples need {needed} {what}")
 
 
+def check_scorable(path: Path, k: int) -> None:
+    """Raise InputError unless validation file ``path`` has a scored window at blur ``k``.
+
+    A scored window needs both neighbours: three windows of ``k`` sharp
+    frames, or three blurry frames of an EFNet-style file.
+    """
+    with HqfReader(path) as reader:
+        paired = reader.has_sharp
+        frames = reader.frame_count()
+    windows = frames if paired else frames // k
+    if windows < 3:
+        what = "blurry frames" if paired else f"windows of {k} sharp frames"
+        raise InputError(path, f"only {windows} {what}; validation needs 3")
+
+
 def _require_sharp_images(path: Path) -> None:
     try:
         with h5py.File(path, "r") as file:

@@ -15,11 +15,15 @@ from stra_live.io.hdf5 import read_hqf
 from stra_live.io.recording import Recording
 from stra_live.training.checkpoints import RunCheckpoints
 from stra_live.training.config import TrainConfig
-from stra_live.training.data_sources import Split, check_trainable, source_files
+from stra_live.training.data_sources import (
+    Split,
+    check_scorable,
+    check_trainable,
+    source_files,
+)
 from stra_live.training.dataset import TrainDataset
-from stra_live.training.distributed import DistContext, barrier
+from stra_live.training.distributed import DistContext, any_rank
 from stra_live.training.trainer import Trainer, TrainSummary
-from stra_live.training.validation import check_scorable
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +35,24 @@ def resolve_files(config: TrainConfig, split: Split, ctx: DistContext) -> list[P
     """The HDF5 files of one split; missing simulated ones are made by local rank 0 first.
 
     Every machine's local rank 0 simulates into its own cache folder while the
-    other ranks wait, so nobody reads a half-written file.
+    other ranks wait, so nobody reads a half-written file. A failure there is
+    reported to every rank, so none is left waiting.
     """
     sources = config.data.train if split == "train" else config.data.val
     sim = config.sim_config() if any(s.kind == "sim" for s in sources) else None
-    files: list[Path] = []
-    for source in sources:
-        if ctx.local_rank == 0:
-            files += source_files(source, split, sim, generate=True)
-    barrier(ctx)
-    if ctx.local_rank != 0:
-        for source in sources:
-            files += source_files(source, split, sim, generate=False)
-    return files
+    error: InputError | None = None
+    if ctx.local_rank == 0:
+        try:
+            for source in sources:
+                source_files(source, split, sim, generate=True)
+        except InputError as failure:
+            error = failure
+    (failed,) = any_rank(ctx, error is not None)  # also the barrier
+    if error is not None:
+        raise error
+    if failed:
+        raise InputError(f"{split} data", "another rank could not prepare it (see its log)")
+    return [p for source in sources for p in source_files(source, split, sim, generate=False)]
 
 
 def check_disjoint(train: list[Path], val: list[Path]) -> None:
@@ -62,6 +71,8 @@ def build_trainer(config: TrainConfig, ctx: DistContext) -> Trainer:
     check_disjoint(train_files, val_files)
     for path in train_files:
         check_trainable(path, config.crop, config.data.k_max)
+    for path in val_files:
+        check_scorable(path, config.data.val_k)
     log.info("%d training and %d validation sequence(s)", len(train_files), len(val_files))
     data = config.data
     train_set = TrainDataset(
@@ -69,8 +80,6 @@ def build_trainer(config: TrainConfig, ctx: DistContext) -> Trainer:
         k_range=(data.k_min, data.k_max), seed=config.seed, cache_size=data.cache_size,
     )
     val: list[Recording] = [read_hqf(p) for p in val_files] if ctx.is_main else []
-    for recording in val:
-        check_scorable(recording, data.val_k)
     return Trainer(config, model_config, train_set, val, ctx)
 
 

@@ -43,15 +43,6 @@ class ValidationResult:
     preview: np.ndarray
 
 
-def check_scorable(recording: Recording, k: int) -> None:
-    """Raise InputError unless ``recording`` has a scored window (three windows) at blur ``k``."""
-    paired = recording.sharp_frames is not None
-    windows = len(recording.frames) if paired else len(recording.frames) // k
-    if windows < 3:
-        what = "blurry frames" if paired else f"windows of {k} sharp frames"
-        raise InputError(recording.source, f"only {windows} {what}; validation needs 3")
-
-
 def spread(items: Sequence[Triplet], limit: int) -> list[Triplet]:
     """At most ``limit`` items evenly spread over ``items`` (all of them if limit is 0)."""
     if limit <= 0 or len(items) <= limit:
