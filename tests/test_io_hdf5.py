@@ -71,6 +71,14 @@ def test_round_trip_keeps_events_frames_exposure_and_sharp(tmp_path: Path) -> No
             want.timestamp, want.exposure_start, want.exposure_end)
 
 
+def test_epoch_microsecond_timestamps_survive_float_seconds(tmp_path: Path) -> None:
+    # DV cameras stamp events in microseconds since 1970: 16 digits, at float64's limit.
+    t = 1_605_537_493_718_345 + np.arange(0, 3_000_000, 7)
+    events = make_events(t, t % RES[1], t % RES[0], np.where(t % 3 == 0, 1, -1))
+    write_hqf(tmp_path / "epoch.h5", events, [], RES)
+    np.testing.assert_array_equal(read_hqf(tmp_path / "epoch.h5").events, events)
+
+
 def test_written_layout_follows_protocol(tmp_path: Path) -> None:
     events = make_events(np.array([10, 20, 20, 35]), np.array([1, 2, 3, 4]),
                          np.array([0, 1, 2, 3]), np.array([1, -1, 1, 1]))

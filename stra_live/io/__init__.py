@@ -1,16 +1,6 @@
-"""Readers and writers for recordings: AEDAT4 (dv-processing) and HQF-layout HDF5 (h5py)."""
+"""Readers and writers for recordings; import the module you need (each pulls its own library).
 
-from stra_live.io.aedat4 import Aedat4Writer, read_aedat4, write_aedat4
-from stra_live.io.hdf5 import HqfReader, read_hqf, write_hqf
-from stra_live.io.recording import Recording, validate_frames
-
-__all__ = [
-    "Aedat4Writer",
-    "HqfReader",
-    "Recording",
-    "read_aedat4",
-    "read_hqf",
-    "validate_frames",
-    "write_aedat4",
-    "write_hqf",
-]
+* :mod:`stra_live.io.recording`: :class:`Recording`, the in-memory result of every reader.
+* :mod:`stra_live.io.hdf5`: ``read_hqf``/``write_hqf`` and the lazy ``HqfReader`` (h5py).
+* :mod:`stra_live.io.aedat4`: ``read_aedat4``/``write_aedat4``/``Aedat4Writer`` (dv-processing).
+"""

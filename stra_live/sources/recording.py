@@ -157,26 +157,28 @@ class RecordingSource(ReplaySource):
 
 
 class _EventCursor:
-    """Hands out events of consecutive time slices from a stream of sorted chunks."""
+    """Hands out events of consecutive, increasing time slices from a stream of sorted chunks."""
 
     def __init__(self, chunks: Iterable[np.ndarray]) -> None:
         self._chunks = iter(chunks)
-        self._buffer = empty_events()
+        self._chunk = empty_events()
+        # Contiguous copy: searchsorted on the strided field view would copy it on every call.
+        self._times = np.empty(0, dtype=np.int64)
+        self._position = 0
 
     def take_before(self, end: int) -> np.ndarray:
         """A fresh (n,) EVENT_DTYPE copy of the next events with ``t < end``."""
         parts = []
         while True:
-            cut = int(np.searchsorted(self._buffer["t"], end, side="left"))
-            parts.append(self._buffer[:cut])
-            if cut < len(self._buffer):
-                self._buffer = self._buffer[cut:]
+            cut = max(int(np.searchsorted(self._times, end, side="left")), self._position)
+            parts.append(self._chunk[self._position:cut])
+            self._position = cut
+            if cut < len(self._chunk):
                 break
             chunk = next(self._chunks, None)
             if chunk is None:
-                self._buffer = empty_events()
                 break
-            self._buffer = chunk
+            self._chunk, self._times, self._position = chunk, np.ascontiguousarray(chunk["t"]), 0
         return np.concatenate(parts)
 
 
