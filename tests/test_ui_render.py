@@ -56,9 +56,11 @@ def test_upsample_map_matches_cell_definition_and_crops_padding() -> None:
         upsample_map(grid, scale, (13, 13))
 
 
-def test_heat_levels() -> None:
-    assert heat_levels(np.array([0.1, 0.4, 0.2])) == (0.0, pytest.approx(0.4))
-    assert heat_levels(np.zeros(3)) == (0.0, 1.0)
+def test_heat_levels_span_the_values() -> None:
+    assert heat_levels(np.array([0.1, 0.4, 0.2])) == (pytest.approx(0.1), pytest.approx(0.4))
+    low, high = heat_levels(np.full(3, 0.25))
+    assert low == 0.25 and high > low
+    assert heat_levels(np.zeros(0)) == (0.0, 1.0)
 
 
 def test_memory_labels_count_outwards_from_the_current_frame() -> None:

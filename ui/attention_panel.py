@@ -30,6 +30,8 @@ from ui.settings import UiConfig
 TMB_COLUMNS = 2
 """Memory-entry heat maps per row."""
 
+SFB_TITLE = "SFB: events here → frame positions"
+
 
 class AttentionPanel(QWidget):
     """Shows the attention of the query pixel on the latest result that carries maps.
@@ -52,7 +54,7 @@ class AttentionPanel(QWidget):
         self.opacity_slider.setRange(0, 100)
         self.opacity_slider.setValue(round(config.overlay_opacity * 100))
         self.sfb_widget = pg.GraphicsLayoutWidget()
-        self.sfb_plot = make_image_plot("SFB: events here → frame positions")
+        self.sfb_plot = make_image_plot(SFB_TITLE)
         self.sfb_widget.addItem(self.sfb_plot)
         self.sfb_frame = pg.ImageItem(axisOrder="row-major")
         self.sfb_heat = pg.ImageItem(axisOrder="row-major")
@@ -78,7 +80,8 @@ class AttentionPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addWidget(self.sfb_widget, stretch=3)
-        layout.addWidget(QLabel("TMB: this position → memory entries (one colour scale)"))
+        layout.addWidget(QLabel("TMB: this position → memory entries (one colour scale; "
+                                "share of the attention per entry)"))
         layout.addWidget(self.tmb_widget, stretch=2)
 
     # --- public -------------------------------------------------------------------
@@ -131,7 +134,9 @@ class AttentionPanel(QWidget):
             return
         x, y = self.query
         sfb = upsample_map(maps.sfb_map(x, y), maps.scale, shape)
-        self.sfb_heat.setImage(sfb, autoLevels=False, levels=heat_levels(sfb))
+        low, high = heat_levels(sfb)
+        self.sfb_heat.setImage(sfb, autoLevels=False, levels=(low, high))
+        self.sfb_plot.setTitle(f"{SFB_TITLE} · weights {low:.3%} to {high:.3%}")
         self._mark(self.sfb_marker, x, y)
         self._draw_tmb(result, x, y, shape)
         self.heading.setText(

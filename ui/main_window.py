@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self._message_box: QMessageBox | None = None
         self._record_started = 0.0
+        self._dock_sized = False
         self.setWindowTitle("STRA Live")
         self._build_widgets()
         self._connect()
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         if state is not None:
-            self.restoreState(state)
+            self._dock_sized = self.restoreState(state)
         self.attention_dock.setVisible(False)  # opened on demand: it costs engine time
         colormap = read_str(self.settings, "attention/colormap", self.ui_config.colormap)
         if colormap in self.ui_config.colormaps:
@@ -214,6 +215,11 @@ class MainWindow(QMainWindow):
 
     def set_attention_visible(self, visible: bool) -> None:
         """Open or close the attention inspector (A); the engine computes maps only while open."""
+        if visible and not self.attention_dock.isVisible() and not self._dock_sized:
+            self._dock_sized = True  # first opening: a third of the window, views keep the rest
+            self.attention_dock.setVisible(True)
+            self.resizeDocks([self.attention_dock], [max(320, self.width() // 3)],
+                             Qt.Orientation.Horizontal)
         self.attention_dock.setVisible(visible)
 
     def _on_dock_visibility(self, visible: bool) -> None:
@@ -246,12 +252,17 @@ class MainWindow(QMainWindow):
             self._record_started = time.monotonic()
         elif not recording and self.session.recorder is not None:
             recorder = self.session.stop_recording()
-            if recorder is not None:
-                self.status.showMessage(f"Recorded {recorder.describe()}", 10000)
+            if recorder is not None and recorder.summary is not None:
+                done = recorder.summary
+                self.status.showMessage(
+                    f"Recorded {done.events_written} events, {done.frames_written} frames, "
+                    f"{done.deblurred_written} deblurred frames into {recorder.describe()} "
+                    f"({self.record_folder})", 15000)
         self._show_recording()
 
     def _on_recording_failed(self, message: str) -> None:
-        self.controls.record_action.setChecked(False)
+        self.controls.record_action.setChecked(False)  # the session has already stopped it
+        self._show_recording()
         self.show_error(f"Recording stopped: {message}")
 
     def _show_recording(self) -> None:

@@ -1,84 +1,84 @@
-"""The record button's sink: a SessionRecorder made safe to feed from the pipeline's worker.
+"""The record button's sink: adapts a SessionRecorder to the pipeline's ResultSink.
 
-The pipeline calls ``write_packet``/``write_result`` on its inference thread.
-A write error (disk full, say) must not stop the stream, so this adapter
-catches it, stops writing, and reports it once through a queued signal; the
-window then stops the recording and shows the message.
+The pipeline calls ``write_packet(packet)`` and ``write_result(result)`` on its
+inference thread; the recorder wants ``write_result(timestamp, deblurred,
+blurry)`` and reports failures (disk nearly full, ffmpeg gone) from its own
+writer thread. This adapter translates the calls and turns the failure report
+into a queued signal, so the window learns about it on the GUI thread and the
+stream itself never stops because of the recorder.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
-from typing import Any
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 
 from stra_live.engine.results import DeblurResult
+from stra_live.recording import RecordingSummary, SessionRecorder
 from stra_live.sources.base import Packet
 
 log = logging.getLogger(__name__)
 
 
 class RecordingSink(QObject):
-    """Implements the pipeline's ResultSink around a ``SessionRecorder``.
+    """Implements the pipeline's ResultSink around a :class:`SessionRecorder`.
 
     Signals:
-        failed(str): the recorder hit an error; emitted once, on the GUI thread.
+        failed(str): the recording stopped early (message); emitted once, on the GUI thread.
 
     Args:
         folder: output folder (created if missing).
         resolution: sensor (height, width).
         mp4: also write the side-by-side MP4.
+        with_frames: the stream has APS frames (else events only, no deblurred stream).
         parent: owning QObject.
 
     Raises:
-        OSError: the folder cannot be created or the files opened.
+        OSError: the folder cannot be created, or its disk is nearly full.
+        InputError: the AEDAT4 file cannot be created.
     """
 
     failed = pyqtSignal(str)
     _worker_failed = pyqtSignal(str)
 
-    def __init__(self, folder: Path, resolution: tuple[int, int], mp4: bool,
+    def __init__(self, folder: Path, resolution: tuple[int, int], mp4: bool, with_frames: bool,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from stra_live.recording import SessionRecorder
-
-        self._lock = threading.Lock()
-        self._recorder: Any = SessionRecorder(Path(folder), resolution, record_mp4=mp4)
-        self._open = True
-        self.summary: Any = None
         self._worker_failed.connect(self.failed, Qt.ConnectionType.QueuedConnection)
+        self.recorder = SessionRecorder(folder, resolution, mp4, with_frames=with_frames,
+                                        on_error=self._worker_failed.emit)
+        self.summary: RecordingSummary | None = None
+        self._reported = False
 
     def write_packet(self, packet: Packet) -> None:
-        """Store a raw input packet (worker thread)."""
-        self._write(self._recorder.write_packet, packet)
+        """Queue a raw input packet (any thread; never raises)."""
+        self.recorder.write_packet(packet)
 
     def write_result(self, result: DeblurResult) -> None:
-        """Store one deblurred output (worker thread)."""
-        self._write(self._recorder.write_result, result)
+        """Queue a deblurred frame (any thread; events-only results carry none)."""
+        if result.deblurred is None:
+            return
+        try:
+            self.recorder.write_result(result.timestamp, result.deblurred, result.blurry)
+        except ValueError as error:  # a frame of another size: end the recording, not the stream
+            if not self._reported:
+                self._reported = True
+                self._worker_failed.emit(str(error))
 
-    def _write(self, method: Any, item: object) -> None:
-        with self._lock:
-            if not self._open:
-                return  # a write that raced with close(): the recording is already final
-            try:
-                method(item)
-            except Exception as error:  # any failure ends the recording, never the stream
-                log.exception("recording failed")
-                self._open = False
-                self._worker_failed.emit(f"{type(error).__name__}: {error}")
-
-    def close(self) -> Any:
-        """Finish the files (GUI thread); returns the recorder's summary."""
-        with self._lock:
-            self._open = False
-            if self.summary is None:
-                self.summary = self._recorder.stop()
+    def close(self, timeout: float | None = None) -> RecordingSummary:
+        """Finish the files (waiting at most ``timeout`` s) and return what was written."""
+        if self.summary is None:
+            self.summary = self.recorder.stop(timeout)
         return self.summary
 
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """The files of this recording (AEDAT4 first, then the MP4 if any)."""
+        return tuple(p for p in (self.recorder.aedat4_path, self.recorder.video_path)
+                     if p is not None)
+
     def describe(self) -> str:
-        """The files written so far, for the status bar."""
-        paths = getattr(self.summary, "paths", None) or getattr(self._recorder, "paths", ())
-        return ", ".join(Path(p).name for p in paths) if paths else ""
+        """File names for the status bar, e.g. ``"stra_...aedat4, stra_..._side_by_side.mp4"``."""
+        return ", ".join(path.name for path in self.paths)

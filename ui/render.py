@@ -87,9 +87,14 @@ def upsample_map(grid_map: np.ndarray, scale: int, shape: tuple[int, int]) -> np
 
 
 def heat_levels(values: np.ndarray) -> tuple[float, float]:
-    """Colour-scale range (0, max) of attention weights; (0, 1) when all are zero."""
-    top = float(np.max(values)) if values.size else 0.0
-    return (0.0, top if top > 0 else 1.0)
+    """Colour-scale range (min, max) of attention weights, so that weak contrasts stay visible.
+
+    An empty or constant array gives (value, value + 1e-12), a valid non-empty range.
+    """
+    if values.size == 0:
+        return (0.0, 1.0)
+    low, high = float(np.min(values)), float(np.max(values))
+    return (low, high) if high > low else (low, low + 1e-12)
 
 
 def memory_labels(memory_timestamps: tuple[int, ...] | list[int], current: int) -> list[str]:

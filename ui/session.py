@@ -26,6 +26,9 @@ from ui.recording import RecordingSink
 
 log = logging.getLogger(__name__)
 
+RECORD_CLOSE_TIMEOUT_S = 10.0
+"""Longest wait for the recorder to write what is queued when recording stops."""
+
 NoticeCallback = Callable[[str], None]
 """Receives one-line link-state messages; may be called from any thread."""
 
@@ -93,6 +96,7 @@ class LiveSession(QObject):
         self.engine: Any = None
         self.pipeline: Pipeline | None = None
         self.recorder: RecordingSink | None = None
+        self.last_recorder: RecordingSink | None = None
         self._bridge: PipelineBridge | None = None
         self._retired: list[tuple[Pipeline, PipelineBridge]] = []
         self._attention = False
@@ -222,31 +226,35 @@ class LiveSession(QObject):
         """Record every further packet and result into ``folder``.
 
         Raises:
-            OSError: the folder cannot be created or written.
+            OSError: the folder cannot be created or its disk is nearly full.
+            InputError: the AEDAT4 file cannot be created.
             RuntimeError: nothing is streaming.
         """
         if self.pipeline is None or self.source is None:
             raise RuntimeError("nothing to record: no source is open")
         self.stop_recording()
-        recorder = RecordingSink(folder, self.source.resolution, mp4, self)
-        recorder.failed.connect(self._on_recording_failed)
+        recorder = RecordingSink(folder, self.source.resolution, mp4, self.source.has_frames,
+                                 self)
+        recorder.failed.connect(lambda message: self._on_recording_failed(recorder, message))
         self.recorder = recorder
         self.pipeline.add_sink(recorder)
         return recorder
 
     def stop_recording(self) -> RecordingSink | None:
-        """Stop recording; returns the finished recorder (its ``summary``), or None."""
+        """Stop recording and finish the files; returns the recorder (see its ``summary``)."""
         recorder, self.recorder = self.recorder, None
         if recorder is None:
             return None
         if self.pipeline is not None:
             self.pipeline.remove_sink(recorder)
-        recorder.close()
+        recorder.close(RECORD_CLOSE_TIMEOUT_S)
+        self.last_recorder = recorder
         return recorder
 
-    def _on_recording_failed(self, message: str) -> None:
-        self.stop_recording()
-        self.recording_failed.emit(message)
+    def _on_recording_failed(self, recorder: RecordingSink, message: str) -> None:
+        if recorder is self.recorder:  # a late report from an earlier recording is stale
+            self.stop_recording()
+            self.recording_failed.emit(message)
 
     # --- shutdown ------------------------------------------------------------------
     def stop(self) -> None:
