@@ -85,6 +85,19 @@ def test_frame_exposure_matches_dv_convention(tmp_path: Path) -> None:
     assert frame.timestamp == 1_000 and frame.exposure == timedelta(microseconds=4_000)
 
 
+def test_colour_frames_become_grey_with_bgr_weights(tmp_path: Path) -> None:
+    path = tmp_path / "colour.aedat4"
+    writer = dv.io.MonoCameraWriter(str(path), dv.io.MonoCameraWriter.DAVISConfig("x", (3, 2)))
+    image = np.zeros((2, 3, 3), np.uint8)
+    image[0] = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]  # pure blue, green, red (BGR order)
+    image[1] = (10, 20, 30)
+    writer.writeFrame(dv.Frame(5, 10, 0, 0, image, dv.FrameSource.SENSOR))
+    del writer
+    (frame,) = read(path).frames
+    # 0.114 B + 0.587 G + 0.299 R, rounded: 29, 150, 76; 1.14 + 11.74 + 8.97 = 21.85 -> 22
+    np.testing.assert_array_equal(frame.image, [[29, 150, 76], [22, 22, 22]])
+
+
 def test_streaming_writer_with_deblurred_stream(tmp_path: Path) -> None:
     events = random_events(2_000)
     frames = random_frames([100_000, 600_000])

@@ -84,6 +84,9 @@ class HqfReader:
                 self._images = self._frame_table("images")
                 self.has_sharp = "sharp_images" in self._file
                 self._sharp = self._frame_table("sharp_images") if self.has_sharp else []
+                if self.has_sharp and len(self._sharp) != len(self._images):
+                    log.warning("%s: %d sharp_images for %d images", self.path,
+                                len(self._sharp), len(self._images))
                 self.resolution = self._resolution()
         except BaseException:
             self._file.close()
