@@ -191,6 +191,8 @@ def test_events_only_recording_shows_events_and_notice(make_window: Callable[...
     assert window.views.events.image.shape == (240, 320, 3)
     assert (window.views.events.image != 255).any()  # real events are drawn
     assert "320×240" in window.status.text()
+    window.set_attention_visible(True)
+    assert "no APS frames" in window.attention.heading.text()
 
 
 def test_a_346x260_source_works(make_window: Callable[..., MainWindow], qtbot: object) -> None:
@@ -339,3 +341,25 @@ def test_a_full_disk_stops_recording_with_a_message(make_window: Callable[..., M
     assert summary is not None and "disk nearly full" in (summary.error or "")
     before = window.slot.received
     qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
+
+
+def test_keyboard_shortcuts_drive_the_stream(make_window: Callable[..., MainWindow],
+                                             qtbot: object) -> None:
+    window = make_window()
+    window.start_source("demo")
+    wait_for_result(qtbot, window)
+    window.activateWindow()
+    viewport, pos = window.views.widget_pos_of(window.views.blurry_plot, 5.5, 5.5)
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=pos)  # type: ignore[attr-defined]
+    assert window.attention_dock.isVisible()
+    qtbot.keyClick(viewport, Qt.Key.Key_A)  # type: ignore[attr-defined]
+    assert not window.attention_dock.isVisible() and not window.session.attention
+    qtbot.keyClick(viewport, Qt.Key.Key_Space)  # type: ignore[attr-defined]
+    assert window.session.paused
+    settle(qtbot, window)
+    before = window.slot.received
+    qtbot.keyClick(viewport, Qt.Key.Key_Right)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.slot.received == before + 1,  # type: ignore[attr-defined]
+                    timeout=WAIT_MS)
+    qtbot.keyClick(viewport, Qt.Key.Key_Space)  # type: ignore[attr-defined]
+    assert not window.session.paused

@@ -7,7 +7,7 @@ keyboard shortcuts: space play/pause, right arrow step, R record, A attention.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -114,6 +114,14 @@ class Controls(QToolBar):
         for action in (self.record_action, self.folder_action, self.attention_action,
                        self.overlay_action, self.event_view_action):
             self.addAction(action)
+        # Toolbar widgets never take focus by tabbing or showing, so the space bar and the
+        # arrow keys reach the window's shortcuts instead of a focused button or spin box.
+        for action in self.actions():
+            widget = self.widgetForAction(action)
+            if widget is not None:
+                widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for box in (self.lookahead_box, self.memory_box):
+            box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.play_action.toggled.connect(lambda on: self.play_action.setText("Pause" if on
                                                                              else "Play"))
         self.checkpoint_action.triggered.connect(self._ask_checkpoint)

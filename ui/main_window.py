@@ -228,6 +228,17 @@ class MainWindow(QMainWindow):
             self.controls.attention_action.setChecked(visible)
         if visible and self.latest is not None:
             self.attention.offer(self.latest)
+        if visible and self.attention.result is None:
+            self.attention.heading.setText(self._attention_hint())
+
+    def _attention_hint(self) -> str:
+        """Why the inspector is still empty, and what to do about it."""
+        source = self.session.source
+        if source is not None and not source.has_frames:
+            return "This stream has no APS frames, so there is no attention to inspect."
+        if self.session.paused:
+            return "Paused: step one frame (→) to compute its attention maps."
+        return "Waiting for a frame with attention maps…"
 
     def inspect_pixel(self, x: int, y: int) -> None:
         """Show the attention of pixel (x, y), opening the inspector if needed."""
