@@ -1,0 +1,18 @@
+"""Session recording: raw input and deblurred frames to AEDAT4, and a side-by-side MP4."""
+
+from stra_live.recording.recorder import (
+    DEBLURRED_STREAM,
+    RecorderConfig,
+    RecordingSummary,
+    SessionRecorder,
+)
+from stra_live.recording.video import SideBySideVideo, side_by_side
+
+__all__ = [
+    "DEBLURRED_STREAM",
+    "RecorderConfig",
+    "RecordingSummary",
+    "SessionRecorder",
+    "SideBySideVideo",
+    "side_by_side",
+]

@@ -1,0 +1,275 @@
+"""SessionRecorder: files read back intact, a full disk or a kill never loses what was written."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import dv_processing as dv
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from stra_live.events import Frame, make_events
+from stra_live.io.aedat4 import Aedat4Writer, read_aedat4
+from stra_live.recording import (
+    DEBLURRED_STREAM,
+    RecorderConfig,
+    SessionRecorder,
+    side_by_side,
+)
+from stra_live.sources.base import Packet
+
+pytestmark = pytest.mark.timeout(60)
+
+RES = (17, 23)  # odd on purpose: the MP4 must be padded to even sizes
+STARTED = datetime(2026, 11, 25, 17, 3, 12)
+
+
+def make_packets(n: int, seed: int = 0, per_packet: int = 50, res: tuple[int, int] = RES,
+                 noisy_frames: bool = False) -> list[Packet]:
+    """n packets of 10 ms, each with events and one frame exposed inside it."""
+    rng = np.random.default_rng(seed)
+    packets = []
+    for k in range(n):
+        t = np.sort(rng.integers(k * 10_000, (k + 1) * 10_000, per_packet))
+        events = make_events(t, rng.integers(0, res[1], per_packet),
+                             rng.integers(0, res[0], per_packet),
+                             np.where(rng.random(per_packet) < 0.5, 1, -1))
+        image = (rng.integers(0, 256, res, dtype=np.uint8) if noisy_frames
+                 else np.full(res, (10 * k) % 256, dtype=np.uint8))
+        start = k * 10_000 + 1_000
+        frame = Frame(image, start, start, start + 4_999)
+        packets.append(Packet(events=events, frames=(frame,), watermark=(k + 1) * 10_000))
+    return packets
+
+
+def all_events(packets: list[Packet]) -> np.ndarray:
+    return np.concatenate([p.events for p in packets])
+
+
+def test_records_packets_and_results_that_read_back_intact(tmp_path: Path) -> None:
+    packets = make_packets(5)
+    recorder = SessionRecorder(tmp_path / "rec", RES, record_mp4=True, started=STARTED,
+                               config=RecorderConfig(fps=10))
+    for packet in packets:
+        recorder.write_packet(packet)
+    blurry = np.full(RES, 0.25, np.float32)
+    deblurred = np.full(RES, 0.75, np.float32)
+    for k in range(4):
+        recorder.write_result(packets[k].frames[0].timestamp, deblurred, blurry)
+    summary = recorder.stop()
+
+    assert summary.error is None
+    aedat4, mp4 = summary.paths
+    assert aedat4.name == "stra_2026-11-25_17-03-12.aedat4"
+    assert mp4.name == "stra_2026-11-25_17-03-12_side_by_side.mp4"
+    assert (summary.events_written, summary.frames_written, summary.deblurred_written,
+            summary.video_frames_written) == (250, 5, 4, 4)
+
+    raw = read_aedat4(aedat4)
+    assert raw.resolution == RES
+    np.testing.assert_array_equal(raw.events, all_events(packets))
+    assert [f.exposure_start for f in raw.frames] == [p.frames[0].exposure_start for p in packets]
+    np.testing.assert_array_equal(raw.frames[3].image, packets[3].frames[0].image)
+    outputs = read_aedat4(aedat4, frame_stream=DEBLURRED_STREAM).frames
+    assert [f.timestamp for f in outputs] == [p.frames[0].timestamp for p in packets[:4]]
+    assert all(int(f.image[0, 0]) == 191 for f in outputs)  # 0.75 * 255, rounded
+
+    assert imageio_ffmpeg.count_frames_and_secs(str(mp4))[0] == 4
+    reader = imageio_ffmpeg.read_frames(str(mp4), pix_fmt="gray", bpp=1)
+    meta = next(reader)
+    assert tuple(meta["size"]) == (46, 18)  # (2 * 23, 17 + 1)
+    first = np.frombuffer(next(reader), np.uint8).reshape(18, 46)
+    reader.close()
+    assert abs(float(first[:17, :23].mean()) - 64) < 6  # blurry on the left
+    assert abs(float(first[:17, 23:].mean()) - 191) < 6  # deblurred on the right
+
+
+def test_side_by_side_pads_to_even_sizes_and_converts_floats() -> None:
+    blurry = np.zeros(RES, np.float32)
+    blurry[0, 0] = 1.0
+    picture = side_by_side(blurry, np.full(RES, 2.0, np.float32), RES)
+    assert picture.shape == (18, 46) and picture.dtype == np.uint8
+    assert picture[0, 0] == 255 and picture[0, 1] == 0
+    assert np.all(picture[:17, 23:] == 255)  # clipped to [0, 1]
+    assert np.all(picture[17] == 0)  # the padding row
+    assert np.all(side_by_side(None, np.zeros(RES, np.uint8), RES)[:17, :23] == 0)
+
+
+def test_names_never_overwrite_an_earlier_session(tmp_path: Path) -> None:
+    first = SessionRecorder(tmp_path, RES, record_mp4=False, started=STARTED).stop()
+    second = SessionRecorder(tmp_path, RES, record_mp4=False, started=STARTED).stop()
+    assert first.paths[0].name == "stra_2026-11-25_17-03-12.aedat4"
+    assert second.paths[0].name == "stra_2026-11-25_17-03-12_2.aedat4"
+    assert re.fullmatch(r"stra_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.aedat4",
+                        SessionRecorder(tmp_path, RES, False).stop().paths[0].name)
+
+
+class FullDiskWriter(Aedat4Writer):
+    """The real writer, but the disk "fills up" at the n-th event write."""
+
+    def __init__(self, *args: object, fail_at: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes = 0
+        self.fail_at = fail_at
+
+    def write_events(self, events: np.ndarray) -> None:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        super().write_events(events)
+
+
+def test_a_full_disk_stops_the_recording_keeping_what_was_written(tmp_path: Path) -> None:
+    packets = make_packets(6)
+    errors: list[str] = []
+    recorder = SessionRecorder(
+        tmp_path, RES, record_mp4=False, on_error=errors.append,
+        open_aedat4=lambda *a, **k: FullDiskWriter(*a, fail_at=4, **k))
+    for packet in packets:
+        recorder.write_packet(packet)  # never raises, also after the failure
+    recorder.write_result(0, np.zeros(RES, np.float32))
+    summary = recorder.stop()
+    assert summary.error is not None and "No space left on device" in summary.error
+    assert errors == [summary.error]
+    assert summary.events_written == 150 and summary.frames_written == 3
+    raw = read_aedat4(summary.paths[0])
+    np.testing.assert_array_equal(raw.events, all_events(packets[:3]))
+    assert len(raw.frames) == 3
+
+
+def test_stops_before_the_disk_is_full(tmp_path: Path) -> None:
+    calls = []
+
+    def free_bytes(folder: Path) -> int:
+        calls.append(folder)
+        return 10 << 30 if len(calls) <= 3 else 10 << 20  # 10 GiB, then 10 MiB
+
+    packets = make_packets(5)
+    recorder = SessionRecorder(tmp_path, RES, record_mp4=False, free_bytes=free_bytes)
+    for packet in packets:
+        recorder.write_packet(packet)
+    summary = recorder.stop()
+    assert summary.error is not None and "disk nearly full: 10 MiB left" in summary.error
+    raw = read_aedat4(summary.paths[0])  # the constructor's check + 2 packets went through
+    np.testing.assert_array_equal(raw.events, all_events(packets[:2]))
+    with pytest.raises(OSError, match="disk nearly full"):
+        SessionRecorder(tmp_path, RES, record_mp4=False, free_bytes=lambda folder: 1 << 20)
+
+
+def test_a_writer_that_falls_behind_stops_without_holes(tmp_path: Path) -> None:
+    release = threading.Event()
+
+    class SlowWriter(Aedat4Writer):
+        def write_events(self, events: np.ndarray) -> None:
+            release.wait(10)
+            super().write_events(events)
+
+    packets = make_packets(40, per_packet=200)  # 3.2 kB of events + 391 B frame each
+    config = RecorderConfig(max_queue_mb=20_000 / 2**20)
+    recorder = SessionRecorder(tmp_path, RES, record_mp4=False, config=config,
+                               open_aedat4=SlowWriter)
+    for packet in packets:
+        recorder.write_packet(packet)
+    assert recorder.error is not None and "could not keep up" in recorder.error
+    release.set()
+    summary = recorder.stop()
+    raw = read_aedat4(summary.paths[0])
+    accepted = summary.frames_written
+    assert 1 < accepted < len(packets)
+    np.testing.assert_array_equal(raw.events, all_events(packets[:accepted]))
+
+
+def test_writes_from_worker_threads_while_another_thread_stops(tmp_path: Path) -> None:
+    packets = make_packets(30, per_packet=20)
+    recorder = SessionRecorder(tmp_path, RES, record_mp4=False)
+    image = np.zeros(RES, np.float32)
+
+    def feed_packets() -> None:
+        for packet in packets:
+            recorder.write_packet(packet)
+
+    def feed_results() -> None:
+        for k in range(30):
+            recorder.write_result(k * 10_000, image, image)
+
+    workers = [threading.Thread(target=feed_packets), threading.Thread(target=feed_results)]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.005)
+    summary = recorder.stop()  # while the workers may still be writing
+    for worker in workers:
+        worker.join(10)
+    assert summary.error is None
+    raw = read_aedat4(summary.paths[0])
+    assert len(raw.events) == summary.events_written and len(raw.frames) == summary.frames_written
+    np.testing.assert_array_equal(raw.events, all_events(packets)[:len(raw.events)])
+    deblurred = read_aedat4(summary.paths[0], frame_stream=DEBLURRED_STREAM).frames
+    assert len(deblurred) == summary.deblurred_written
+    assert recorder.stop() == summary  # twice is fine
+
+
+def test_out_of_order_results_are_skipped_and_bad_shapes_refused(tmp_path: Path) -> None:
+    recorder = SessionRecorder(tmp_path, RES, record_mp4=False)
+    image = np.zeros(RES, np.float32)
+    recorder.write_result(20_000, image)
+    recorder.write_result(10_000, image)
+    recorder.write_result(30_000, image)
+    with pytest.raises(ValueError, match="deblurred has shape"):
+        recorder.write_result(40_000, np.zeros((4, 4), np.float32))
+    summary = recorder.stop()
+    assert (summary.deblurred_written, summary.results_skipped) == (2, 1)
+
+
+def record_until_killed(folder: str, count: int) -> None:
+    """Subprocess: record ``count`` packets (incompressible frames), report, wait to be killed."""
+    recorder = SessionRecorder(folder, (180, 240), record_mp4=True, started=STARTED)
+    for packet in make_packets(count, res=(180, 240), noisy_frames=True):
+        recorder.write_packet(packet)
+        recorder.write_result(packet.frames[0].timestamp, packet.frames[0].as_float(),
+                              packet.frames[0].as_float())
+    recorder.wait_until_written(30)
+    time.sleep(0.5)  # dv's own writer thread
+    print("written", flush=True)
+    time.sleep(60)
+
+
+def test_a_killed_recording_stays_readable_up_to_the_last_64_kib(tmp_path: Path) -> None:
+    count = 12  # frames of 43 kB that LZ4 cannot shrink: about 1.1 MB of data
+    process = subprocess.Popen([sys.executable, __file__, "record", str(tmp_path), str(count)],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "written"
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    path = tmp_path / "stra_2026-11-25_17-03-12.aedat4"
+    packets = make_packets(count, res=(180, 240), noisy_frames=True)
+
+    raw = read_aedat4(path)  # the index is missing; read_aedat4 recovers what is there
+    # at most 64 KiB (one and a half frames) still sat in dv's buffer when the process died
+    assert len(raw.frames) >= count - 2
+    np.testing.assert_array_equal(raw.events, all_events(packets)[:len(raw.events)])
+    assert len(raw.events) >= 50 * (count - 2)
+    for mine, sent in zip(raw.frames, packets, strict=False):
+        np.testing.assert_array_equal(mine.image, sent.frames[0].image)
+    plain = dv.io.MonoCameraRecording(str(path))  # dv itself opens it too
+    assert plain.getEventResolution() == (240, 180)
+    # ffmpeg outlives the killed recorder, sees the end of its input and finishes the MP4
+    mp4 = tmp_path / "stra_2026-11-25_17-03-12_side_by_side.mp4"
+    deadline = time.monotonic() + 20
+    while imageio_ffmpeg.count_frames_and_secs(str(mp4))[0] < count and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert imageio_ffmpeg.count_frames_and_secs(str(mp4))[0] == count
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["record"]:
+    record_until_killed(sys.argv[2], int(sys.argv[3]))
