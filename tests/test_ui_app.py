@@ -206,7 +206,8 @@ def test_a_346x260_source_works(make_window: Callable[..., MainWindow], qtbot: o
 
 
 def test_wrong_checkpoint_shows_a_message_and_keeps_running(
-        make_window: Callable[..., MainWindow], qtbot: object, tmp_path: Path) -> None:
+        make_window: Callable[..., MainWindow], qtbot: object, tmp_path: Path,
+        tiny_checkpoint: Path) -> None:
     window = make_window()
     window.start_source("demo")
     wait_for_result(qtbot, window)
@@ -220,6 +221,12 @@ def test_wrong_checkpoint_shows_a_message_and_keeps_running(
     assert window.session.engine is engine
     before = window.slot.received
     qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    good = tmp_path / "other.safetensors"
+    good.write_bytes(tiny_checkpoint.read_bytes())
+    assert window.load_checkpoint(str(good))
+    assert window.session.engine is not engine
+    assert window.session.engine_config.checkpoint == good
+    qtbot.waitUntil(lambda: window.slot.received > 0, timeout=WAIT_MS)  # type: ignore[attr-defined]
 
 
 def test_bad_source_keeps_the_current_stream(make_window: Callable[..., MainWindow],

@@ -164,8 +164,8 @@ class MainWindow(QMainWindow):
             InputError: bad spec, unreadable file, wrong checkpoint.
             OSError: a device or socket that cannot be opened.
         """
+        self.session.open(spec)  # a recording of the old stream ends with it
         self.set_recording(False)
-        self.session.open(spec)
         self.slot.reset()
         self.latest = None
         self.attention.clear()
@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         except (InputError, OSError, ValueError) as error:
             self.show_error(f"Checkpoint not loaded, keeping the current one. {error}")
             return False
+        self.set_recording(False)  # the stream restarted: its recording has ended
         self.slot.reset()
         self.controls.play_action.setChecked(True)
         self.status.showMessage(f"Loaded {path}", 5000)
