@@ -20,6 +20,11 @@ class InputError(ValueError):
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Rebuild from both parts, so the error survives pickling (DataLoader
+        # workers, subprocess readers) with its type and message intact.
+        return type(self), (self.source, self.problem)
+
 
 class CheckpointError(InputError):
     """A checkpoint that cannot be loaded into the requested network."""
