@@ -5,7 +5,8 @@ voxel buffer, the streaming engine) rely on three guarantees:
 
 * events inside a packet are sorted by time, and the first event of a packet
   is not older than the last event of the previous one;
-* frames arrive in order of ``timestamp``;
+* frames arrive in order of ``timestamp``, at the latest in the packet in
+  which their exposure ends;
 * ``packet.watermark`` promises that no later packet holds an event or frame
   older than it, so a frame whose ``exposure_end`` is below the watermark has
   all its events buffered.
@@ -24,11 +25,12 @@ from stra_live.events import Frame, empty_events
 
 @dataclass(frozen=True)
 class Packet:
-    """A slice of a stream: events (EVENT_DTYPE, sorted) and the frames that began in it.
+    """A slice of a stream: events (EVENT_DTYPE, sorted) and the frames that arrived with it.
 
     Attributes:
         events: events of this slice, sorted by ``t``.
-        frames: APS frames that arrived with this slice, in timestamp order.
+        frames: APS frames that arrived with this slice, in timestamp order (file
+            sources attach a frame to the slice in which its exposure ends).
         watermark: microseconds; everything older has now been delivered.
     """
 
