@@ -102,12 +102,9 @@ def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
 
     ui_config = load_config(UiConfig, args.ui_config)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName("STRA Live")
-    app.setApplicationName("stra-live")
     window = MainWindow(config, ui_config, open_settings(args.settings))
-    spec = config.source if config.source != "auto" else _default_spec()
     try:
-        window.start_source(spec)
+        window.start_source(config.source)  # "auto": the camera if one is found, else the demo
     except BaseException:
         window.session.stop()
         raise
@@ -116,15 +113,6 @@ def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
     window.session.stop()
     window.session.join(EXIT_JOIN_S)  # torch must not be mid-call when the interpreter exits
     return status
-
-
-def _default_spec() -> str:
-    from stra_live.sources.factory import default_source
-
-    source = default_source()
-    spec = "camera" if "camera" in source.name.lower() else "demo"
-    source.close()
-    return spec
 
 
 def main(argv: list[str] | None = None) -> int:
