@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 import pytest
 
+from stra_live.benchmarks import voxel as voxel_benchmark
 from stra_live.errors import InputError
 from stra_live.events import EVENT_DTYPE, make_events
 from stra_live.voxel.grid import accumulate_voxel, events_to_voxel
@@ -157,3 +160,13 @@ def test_bad_output_and_columns_raise_value_error() -> None:
         accumulate_voxel(t, x.astype(np.int32), y, p, 0, 10, np.zeros((2, H, W), np.float32))
     with pytest.raises(ValueError, match="length"):
         accumulate_voxel(t, x[:5], y, p, 0, 10, np.zeros((2, H, W), np.float32))
+
+
+def test_benchmark_runs_and_cross_checks_on_a_tiny_stream() -> None:
+    parser = argparse.ArgumentParser()
+    voxel_benchmark.add_arguments(parser)
+    args = parser.parse_args(["--events", "20000", "--repeats", "1", "--window-us", "3000",
+                              "--packet-events", "700"])
+    result = voxel_benchmark.run(args)  # raises if the three implementations disagree
+    assert set(result) >= {"numba_mev_s", "buffer_mev_s", "numpy_mev_s", "speedup_vs_numpy"}
+    assert result["events"] == 20_000 and all(v > 0 for v in result.values())
