@@ -30,5 +30,5 @@ class CheckpointError(InputError):
     """A checkpoint that cannot be loaded into the requested network."""
 
 
-class SourceDisconnected(RuntimeError):
+class SourceDisconnectedError(RuntimeError):
     """A live source (camera, network stream) went away; the caller may retry."""

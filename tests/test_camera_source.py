@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from stra_live.config import from_dict
-from stra_live.errors import SourceDisconnected
+from stra_live.errors import SourceDisconnectedError
 from stra_live.events import EVENT_DTYPE, Frame, make_events
 from stra_live.sources.base import Source
 from stra_live.sources.camera import (
@@ -140,7 +140,7 @@ def collect(source: DavisCameraSource, limit: int = 10_000) -> tuple[list, BaseE
             packets.append(packet)
             if len(packets) >= limit:
                 break
-    except SourceDisconnected as error:
+    except SourceDisconnectedError as error:
         return packets, error
     return packets, None
 
@@ -157,7 +157,7 @@ def test_replay_delivers_events_and_frames_intact_then_reports_unplug() -> None:
 
     packets, error = collect(source)
 
-    assert isinstance(error, SourceDisconnected) and "stopped" in str(error)
+    assert isinstance(error, SourceDisconnectedError) and "stopped" in str(error)
     assert statuses[-1].state == "disconnected"
     got = np.concatenate([p.events for p in packets])
     assert got.dtype == EVENT_DTYPE
@@ -247,7 +247,7 @@ def test_read_error_reports_disconnection_with_the_dv_message() -> None:
                                opener=lambda cancel: FakeCamera(events, frames, end="raise"),
                                on_status=statuses.append)
     packets, error = collect(source)
-    assert isinstance(error, SourceDisconnected)
+    assert isinstance(error, SourceDisconnectedError)
     assert "LIBUSB_ERROR_NO_DEVICE" in str(error) and source.name in str(error)
     assert [s.state for s in statuses] == ["disconnected"]
     assert sum(len(p.events) for p in packets) == len(events)  # nothing lost before the cut

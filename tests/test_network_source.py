@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stra_live.errors import InputError, SourceDisconnected
+from stra_live.errors import InputError, SourceDisconnectedError
 from stra_live.events import Frame, make_events
 from stra_live.io.aedat4 import write_aedat4
 from stra_live.sources.base import Source
@@ -128,10 +128,10 @@ def test_plays_a_served_recording_intact_and_reports_the_server_going_away(
             if killed_at is None and got_events == len(events) and got_frames == len(frames):
                 process.send_signal(signal.SIGKILL)
                 killed_at = time.monotonic()
-    except SourceDisconnected as caught:
+    except SourceDisconnectedError as caught:
         error = caught
     assert killed_at is not None, "not all data arrived"
-    assert isinstance(error, SourceDisconnected) and "tcp://localhost" in str(error)
+    assert isinstance(error, SourceDisconnectedError) and "tcp://localhost" in str(error)
     assert time.monotonic() - killed_at < 2.0  # noticed promptly, no hang
 
     got = np.concatenate([p.events for p in packets])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from stra_live.engine.results import DeblurResult, EngineStats
-from stra_live.errors import InputError, SourceDisconnected
+from stra_live.errors import InputError, SourceDisconnectedError
 from stra_live.sources.base import Packet, Source
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class Pipeline:
             for packet in self.source.packets():
                 if not self._put(packet):
                     return
-        except SourceDisconnected as error:
+        except SourceDisconnectedError as error:
             self.callbacks.on_notice(f"{self.source.name}: disconnected ({error})")
         except InputError as error:
             self.callbacks.on_error(str(error))

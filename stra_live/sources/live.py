@@ -12,7 +12,7 @@ Packets and their watermark are made by
 
 Disconnection: when the input stops running or a read raises, everything
 already received is delivered, the status becomes ``disconnected`` (reported
-through ``on_status``) and then either :class:`~stra_live.errors.SourceDisconnected`
+through ``on_status``) and then either :class:`~stra_live.errors.SourceDisconnectedError`
 is raised from ``packets()`` (``reconnect=False``) or the source reopens its
 input every ``retry_interval_s`` while yielding empty packets every
 ``heartbeat_s``, so a consumer thread never hangs and can show the state.
@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from stra_live.errors import InputError, SourceDisconnected
+from stra_live.errors import InputError, SourceDisconnectedError
 from stra_live.sources.base import Packet
 from stra_live.sources.live_packets import PacketAssembler
 
@@ -44,7 +44,7 @@ class LiveInputConfig:
 
     Attributes:
         reconnect: after a disconnection keep reopening the input (and yield
-            empty packets meanwhile) instead of raising SourceDisconnected.
+            empty packets meanwhile) instead of raising SourceDisconnectedError.
         retry_interval_s: seconds between two reopening attempts.
         poll_interval_s: sleep when the input had nothing new (bounds the CPU
             spent polling and the reaction time of close()).
@@ -119,7 +119,7 @@ class CameraLike(Protocol):
 
 Opener = Callable[[threading.Event], CameraLike]
 """Opens the input; its argument is set when the source is closing (to give up early).
-Raises InputError or SourceDisconnected when it cannot."""
+Raises InputError or SourceDisconnectedError when it cannot."""
 
 
 class _InputLostError(Exception):
@@ -138,7 +138,7 @@ class LiveDvSource:
             every state change; keep it cheap and thread-safe.
 
     Raises:
-        InputError / SourceDisconnected: from the first ``opener`` call.
+        InputError / SourceDisconnectedError: from the first ``opener`` call.
     """
 
     def __init__(self, opener: Opener, config: LiveInputConfig, *,
@@ -171,7 +171,7 @@ class LiveDvSource:
         """Yield packets as they arrive until close(); see the module docstring for failures.
 
         Raises:
-            SourceDisconnected: the input went away and ``reconnect`` is off.
+            SourceDisconnectedError: the input went away and ``reconnect`` is off.
         """
         cfg = self._config
         last_yield = last_data = time.monotonic()
@@ -242,7 +242,7 @@ class LiveDvSource:
         cfg = self._config
         if not cfg.reconnect:
             self._set_status(SourceStatus("disconnected", f"{self.name}: {reason}"))
-            raise SourceDisconnected(f"{self.name}: {reason}")
+            raise SourceDisconnectedError(f"{self.name}: {reason}")
         message = f"{self.name}: {reason}; retrying every {cfg.retry_interval_s:g} s"
         log.warning("%s", message)
         self._set_status(SourceStatus("disconnected", message))
@@ -276,7 +276,7 @@ class LiveDvSource:
         try:
             camera = self._opener(self._stop)
             resolution = input_resolution(camera, self.name)
-        except (InputError, SourceDisconnected, RuntimeError, OSError) as error:
+        except (InputError, SourceDisconnectedError, RuntimeError, OSError) as error:
             return first_line(error)
         if resolution != self.resolution:
             return (f"the input now has resolution {resolution[1]}x{resolution[0]}, "

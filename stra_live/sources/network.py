@@ -15,7 +15,7 @@ Host names are resolved here because dv only takes numeric addresses.
 
 Once streaming, :class:`~stra_live.sources.live.LiveDvSource` polls the
 readers; a server that goes away makes ``isRunning()`` False within about
-0.2 s (measured on localhost), which ends in SourceDisconnected, or in
+0.2 s (measured on localhost), which ends in SourceDisconnectedError, or in
 reconnection attempts with ``live.reconnect``.
 """
 
@@ -42,7 +42,7 @@ HEADER_ID = b"IOHE"
 """Flatbuffer identifier of dv's IOHeader, bytes 8-11 of what a DV server sends first."""
 
 NETWORK_LIVE = LiveInputConfig(reconnect=False)
-"""Default behaviour: a server that goes away ends the stream with SourceDisconnected."""
+"""Default behaviour: a server that goes away ends the stream with SourceDisconnectedError."""
 
 
 class NetworkStreams:
