@@ -179,3 +179,20 @@ def test_events_only_stream_gives_event_images() -> None:
     assert len(images) == 6  # 51 ms of events in 10 ms intervals
     # Consecutive intervals tile the stream: every event is shown exactly once.
     assert sum(img.sum() for img in images) == events["p"].sum()
+
+
+def test_events_only_view_stays_inside_the_buffer_horizon() -> None:
+    _, events = synthetic_stream(5)
+    # A 5 ms horizon drops most of the 51 ms stream before the first view is asked for.
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(events_only_interval_ms=10,
+                                                          horizon_ms=5), (HEIGHT, WIDTH),
+                             has_frames=False)
+    engine.push(Packet(events=events, watermark=int(events["t"][-1]) + 1))
+    engine.finish()
+    horizon = engine._buffer.horizon_start
+    assert horizon is not None
+    shown = []
+    while (result := engine.process("next")) is not None:
+        shown.append(result.event_image.sum())
+    assert shown  # the views start at the horizon instead of failing on dropped events
+    assert sum(shown) == events["p"][events["t"] >= horizon].sum()

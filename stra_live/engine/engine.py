@@ -127,7 +127,7 @@ class StreamingEngine:
             index, frame = self._waiting.popleft()
             start, end = frame.exposure_start, frame.exposure_end
             horizon = self._buffer.horizon_start
-            if horizon is not None and start <= horizon:
+            if horizon is not None and start < horizon:
                 log.warning("%s: frame %d came too late for its events; dropped",
                             self.source_name, index)
                 self._counts["dropped"] += 1
@@ -213,6 +213,9 @@ class StreamingEngine:
         interval = self._events_interval_us
         if self._events_cursor is None:
             self._events_cursor = int(self._buffer.t_first) - 1  # type: ignore[arg-type]
+        horizon = self._buffer.horizon_start
+        if horizon is not None and self._events_cursor < horizon - 1:
+            self._events_cursor = horizon - 1  # older events are gone: show from the horizon on
         if newest - self._events_cursor < interval and not self._finished:
             return None
         if newest <= self._events_cursor:
