@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+
 from stra_live.engine.config import EngineConfig
 from stra_live.engine.engine import StreamingEngine
 from stra_live.engine.runtime import ModelRuntime
@@ -15,5 +17,7 @@ def build_engine(config: EngineConfig, resolution: tuple[int, int], has_frames: 
         CheckpointError: the checkpoint is missing, corrupt or of another architecture.
         ValueError: CUDA requested but absent.
     """
+    if config.cpu_threads:
+        torch.set_num_threads(config.cpu_threads)  # process-wide: the app owns its process
     runtime = ModelRuntime.load(config.checkpoint, config.device, config.precision)
     return StreamingEngine(runtime, config, resolution, has_frames, source_name)

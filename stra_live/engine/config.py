@@ -24,6 +24,9 @@ class EngineConfig:
         events_only_interval_ms: display interval of the event view for
             streams without APS frames.
         latency_window: results over which latency percentiles are computed.
+        cpu_threads: torch CPU threads for inference (process-wide); 0 = torch's
+            default. On a small CPU shared with capture, 1 avoids the collapse of
+            oversubscribed OpenMP threads.
     """
 
     checkpoint: Path | None = None
@@ -34,12 +37,15 @@ class EngineConfig:
     horizon_ms: float = 500.0
     events_only_interval_ms: float = 33.0
     latency_window: int = 200
+    cpu_threads: int = 0
 
     def __post_init__(self) -> None:
         if self.lookahead not in (0, 1):
             raise ValueError(f"lookahead must be 0 or 1, got {self.lookahead}")
         if not 0 <= self.memory_length <= 16:
             raise ValueError(f"memory_length must be in 0..16, got {self.memory_length}")
+        if self.cpu_threads < 0:
+            raise ValueError(f"cpu_threads must be >= 0, got {self.cpu_threads}")
         if self.horizon_ms <= 0:
             raise ValueError(f"horizon_ms must be positive, got {self.horizon_ms}")
 
