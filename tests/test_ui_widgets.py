@@ -135,6 +135,10 @@ def test_attention_panel_shows_the_query_rows(qtbot: object) -> None:
     assert panel.tmb_titles()[1].startswith("T+1 (+33 ms)")
     np.testing.assert_allclose(panel.tmb_heats[1].image,
                                upsample_map(maps.tmb[6, 1].reshape(3, 4), SCALE, (HEIGHT, WIDTH)))
+    for k in range(2):  # each entry's share of the one softmax over all entries
+        assert panel.tmb_titles()[k].endswith(f"· {maps.tmb[6, k].sum():.0%}")
+        np.testing.assert_allclose(panel.tmb_heats[k].levels,
+                                   [maps.tmb[6, k].min(), maps.tmb[6, k].max()], rtol=1e-6)
     assert "(17, 12)" in panel.heading.text()
     assert panel.sfb_heat.opacity() == pytest.approx(0.3)
     panel.opacity_slider.setValue(80)

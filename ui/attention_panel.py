@@ -3,9 +3,10 @@
 The SFB map (where the event features at the clicked position look in the
 current frame) is upsampled to the image and drawn over the frame with a
 colormap and an adjustable opacity. The TMB maps (where that position looks in
-each memory entry) are drawn as one small heat map per entry, all on one colour
-scale because a single softmax spans every entry, labelled with their time
-relative to the current frame.
+each memory entry) are drawn as one small heat map per entry, labelled with
+their time relative to the current frame and with the entry's share of the
+single softmax that spans all entries; each map uses its own colour range so
+its spatial pattern stays visible even when one entry takes most of the weight.
 """
 
 from __future__ import annotations
@@ -80,8 +81,10 @@ class AttentionPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addWidget(self.sfb_widget, stretch=3)
-        layout.addWidget(QLabel("TMB: this position → memory entries (one colour scale; "
-                                "share of the attention per entry)"))
+        tmb_caption = QLabel("TMB: this position → memory entries (% = the entry's share "
+                             "of the attention; each map on its own colour range)")
+        tmb_caption.setWordWrap(True)  # a long caption must not set the dock's minimum width
+        layout.addWidget(tmb_caption)
         layout.addWidget(self.tmb_widget, stretch=2)
 
     # --- public -------------------------------------------------------------------
@@ -136,12 +139,12 @@ class AttentionPanel(QWidget):
         sfb = upsample_map(maps.sfb_map(x, y), maps.scale, shape)
         low, high = heat_levels(sfb)
         self.sfb_heat.setImage(sfb, autoLevels=False, levels=(low, high))
-        self.sfb_plot.setTitle(f"{SFB_TITLE} · weights {low:.3%} to {high:.3%}")
         self._mark(self.sfb_marker, x, y)
         self._draw_tmb(result, x, y, shape)
         self.heading.setText(
             f"Frame #{result.index}, pixel ({x}, {y}), grid cell "
-            f"({y // maps.scale}, {x // maps.scale}) at {maps.scale} px per cell"
+            f"({y // maps.scale}, {x // maps.scale}) at {maps.scale} px per cell.\n"
+            f"SFB weights {low:.3%} to {high:.3%} (uniform: {1 / maps.sfb.shape[1]:.3%})"
         )
 
     def _draw_tmb(self, result: DeblurResult, x: int, y: int, shape: tuple[int, int]) -> None:
@@ -149,11 +152,12 @@ class AttentionPanel(QWidget):
         assert maps is not None
         tmb = maps.tmb_maps(x, y)
         self._set_tmb_count(tmb.shape[0])
-        levels = heat_levels(tmb)
         labels = memory_labels(maps.memory_timestamps, result.timestamp)
         for k in range(tmb.shape[0]):
             heat = upsample_map(tmb[k], maps.scale, shape)
-            self.tmb_heats[k].setImage(heat, autoLevels=False, levels=levels)
+            # Each map on its own range shows where in that entry it looks; the title
+            # gives the entry's share of the one softmax over all entries.
+            self.tmb_heats[k].setImage(heat, autoLevels=False, levels=heat_levels(heat))
             share = float(tmb[k].sum())
             self.tmb_plots[k].setTitle(f"{labels[k]} · {share:.0%}")
             self._mark(self.tmb_markers[k], x, y)
