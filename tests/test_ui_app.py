@@ -323,6 +323,11 @@ def test_record_writes_aedat4_that_reads_back(make_window: Callable[..., MainWin
     assert len(raw.frames) == counter.frames > 0
     deblurred = read_aedat4(path, frame_stream="deblurred")
     assert len(deblurred.frames) == counter.results
+    # Each deblurred frame carries the timestamp of the raw frame it came from (a frame
+    # already inside the engine when recording began has its raw frame before the file).
+    raw_times = {f.timestamp for f in raw.frames}
+    recorded = {f.timestamp for f in deblurred.frames if f.timestamp >= min(raw_times)}
+    assert recorded and recorded <= raw_times
 
 
 def test_a_full_disk_stops_recording_with_a_message(make_window: Callable[..., MainWindow],

@@ -61,7 +61,7 @@ class RecordingSink(QObject):
         if result.deblurred is None:
             return
         try:
-            self.recorder.write_result(result.timestamp, result.deblurred, result.blurry)
+            self.recorder.write_result(result.frame_timestamp, result.deblurred, result.blurry)
         except ValueError as error:  # a frame of another size: end the recording, not the stream
             if not self._reported:
                 self._reported = True

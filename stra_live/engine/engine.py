@@ -192,7 +192,7 @@ class StreamingEngine:
                 memory_timestamps=tuple(s.centre_us for s in (*past, *future)),
             )
         return DeblurResult(target, centre.centre_us, centre.image, image, centre.event_image,
-                            maps, self.stats())
+                            maps, self.stats(), frame_timestamp=centre.frame.timestamp)
 
     def _memory_slots(self, target: int) -> tuple[list[FrameSlot], list[FrameSlot]]:
         """Past and future sequences of the TMB memory of output ``target``, in time order."""

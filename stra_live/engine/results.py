@@ -92,6 +92,9 @@ class DeblurResult:
             (or of the last display interval for events-only streams).
         attention: the frame's attention maps when requested, else None.
         stats: engine figures at the time of this result.
+        frame_timestamp: us, the APS frame's own timestamp (AEDAT4: exposure
+            start), so recordings pair each deblurred frame with its raw frame;
+            None for events-only streams.
     """
 
     index: int
@@ -101,3 +104,4 @@ class DeblurResult:
     event_image: np.ndarray
     attention: AttentionMaps | None
     stats: EngineStats
+    frame_timestamp: int | None = None
