@@ -204,11 +204,18 @@ def _read_frames(reader: dv.io.MonoCameraRecording, name: str, source: str, tole
         if frame is None:
             break
         progress()
-        frames.append(_to_frame(frame, source))
+        frames.append(frame_from_dv(frame, source))
     return tuple(frames)
 
 
-def _to_frame(frame: dv.Frame, source: str) -> Frame:
+def frame_from_dv(frame: dv.Frame, source: str) -> Frame:
+    """Convert one dv-processing frame to a :class:`Frame` (grey uint8, inclusive exposure end).
+
+    The single dv -> Frame rule, shared by file reading and live sources.
+
+    Raises:
+        InputError: a pixel format other than 8-bit grey or colour.
+    """
     image = np.array(frame.image, copy=True)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from stra_live.events import Frame, empty_events, from_dv_columns
-from stra_live.io.aedat4 import _to_frame as dv_frame_to_frame  # the project's one dv->Frame rule
+from stra_live.io.aedat4 import frame_from_dv  # the project's one dv->Frame rule
 from stra_live.sources.base import Packet
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class PacketAssembler:
 
     def add_dv_frame(self, dv_frame: Any) -> None:
         """Add a ``dv.Frame`` (converted by the same rule as AEDAT4 files)."""
-        self.add_frame(dv_frame_to_frame(dv_frame, self.source))
+        self.add_frame(frame_from_dv(dv_frame, self.source))
 
     def add_frame(self, frame: Frame) -> None:
         """Add one frame; off-size or out-of-order frames are dropped, late ones counted."""
