@@ -7,9 +7,9 @@ import pytest
 
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import paired_windows
+from stra_live.event_index import EventIndex
 from stra_live.events import Frame, make_events
 from stra_live.io.recording import Recording
-from stra_live.training.event_index import EventIndex
 from stra_live.training.samples import Sample, augment, random_triplet, triplet_sample
 
 H, W = 12, 16

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stra_live.errors import InputError
+from stra_live.event_index import EventIndex
 from stra_live.events import Frame
 
 if TYPE_CHECKING:
@@ -181,12 +182,8 @@ def window_events(events: np.ndarray, t_start: int, t_end: int) -> np.ndarray:
     Returns:
         A read-only view into ``events`` (no copy; callers must not write to it).
     """
-    times = events["t"]
-    lo = int(np.searchsorted(times, t_start, side="left"))
-    hi = int(np.searchsorted(times, t_end, side="right"))
-    view = events[lo:max(lo, hi)]
-    view.flags.writeable = False
-    return view
+    # EventIndex avoids np.searchsorted's O(N) copy of the strided time column.
+    return EventIndex(events).window(t_start, t_end)
 
 
 def _exposures(frames: Sequence[Frame], source: object) -> list[tuple[int, int]]:

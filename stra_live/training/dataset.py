@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from stra_live.event_index import EventIndex
 from stra_live.io.hdf5 import read_hqf
 from stra_live.io.recording import Recording
-from stra_live.training.event_index import EventIndex
 from stra_live.training.samples import augment, random_triplet, triplet_sample
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import numpy as np
 
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import BlurWindow, paired_windows, synthesize_windows
-from stra_live.training.event_index import EventIndex
+from stra_live.event_index import EventIndex
 from stra_live.voxel.grid import events_to_voxel
 
 if TYPE_CHECKING:

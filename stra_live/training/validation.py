@@ -18,8 +18,8 @@ from torch import nn
 from stra_live.errors import InputError
 from stra_live.evaluation.metrics import psnr, ssim
 from stra_live.evaluation.protocol import scored_triplets, windows_for
+from stra_live.event_index import EventIndex
 from stra_live.io.recording import Recording
-from stra_live.training.event_index import EventIndex
 from stra_live.training.samples import Triplet, triplet_sample
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,9 @@ STRIDE = 1024
 class EventIndex:
     """Closed-window queries ``t_start <= t <= t_end`` on events sorted by ``t``.
 
-    Same result as :func:`stra_live.evaluation.protocol.window_events`, in
-    O(log N + STRIDE) time per query instead of O(N).
+    Build one per event array and query it many times (training samples);
+    :func:`stra_live.evaluation.protocol.window_events` builds one per call,
+    which still costs only O(N / STRIDE).
 
     Args:
         events: (N,) EVENT_DTYPE, sorted by ``t``; kept by reference, never modified.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from stra_live.evaluation.protocol import window_events
+from stra_live.event_index import STRIDE, EventIndex
 from stra_live.events import make_events
-from stra_live.training.event_index import STRIDE, EventIndex
 
 
 def test_windows_equal_the_protocol_including_ties_and_block_edges() -> None:
