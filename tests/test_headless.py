@@ -7,25 +7,12 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-import torch
 
-from models.checkpoint import save_checkpoint
-from models.config import ModelConfig
-from models.stra import STRA
 from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.headless import run_headless
 from stra_live.errors import CheckpointError
 
 REAL_EVENTS_ONLY = Path(__file__).resolve().parents[2] / "shared/data/real/dvxplorer_sample.aedat4"
-
-
-@pytest.fixture
-def tiny_checkpoint(tmp_path: Path) -> Path:
-    torch.manual_seed(0)
-    config = ModelConfig(channels=4, res_units=1, bins=5, attention_dim=8)
-    path = tmp_path / "tiny.safetensors"
-    save_checkpoint(path, STRA(config), config)
-    return path
 
 
 def video_frames(path: Path) -> int:

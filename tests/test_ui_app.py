@@ -13,14 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage, QKeySequence
 
 import ui.recording
-from models.checkpoint import save_checkpoint
-from models.config import ModelConfig
-from models.stra import STRA
 from stra_live.engine.config import EngineConfig, LiveConfig, RecordConfig
 from stra_live.engine.results import DeblurResult
 from stra_live.io.aedat4 import read_aedat4
@@ -38,16 +34,6 @@ pytestmark = pytest.mark.timeout(180)
 REAL_SAMPLE = Path("/work/shared/data/real/dvxplorer_sample.aedat4")
 SMALL = (36, 48)
 WAIT_MS = 90_000  # generous: the CPU is shared; the tests never assert on speed
-
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real STRA checkpoint with very few channels (untrained: the tests check plumbing)."""
-    torch.manual_seed(0)
-    config = ModelConfig(channels=4, res_units=1, attention_dim=8, attention_scale=8)
-    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
-    save_checkpoint(path, STRA(config), config)
-    return path
-
 
 def small_opener(resolution: tuple[int, int]) -> Callable[[str, Callable[[str], None]], Source]:
     """Opens "demo" as the real simulator at ``resolution``; other specs via the factory."""

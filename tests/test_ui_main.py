@@ -8,28 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
-from models.checkpoint import save_checkpoint
-from models.config import ModelConfig
-from models.stra import STRA
 from stra_live.events import Frame, make_events
 from stra_live.io.hdf5 import write_hqf
 from ui.main import display_available, main
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    config = ModelConfig(channels=4, res_units=1, attention_dim=8, attention_scale=8)
-    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
-    save_checkpoint(path, STRA(config), config)
-    return path
 
 
 @pytest.fixture(scope="module")
