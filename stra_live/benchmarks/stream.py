@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -108,13 +109,26 @@ def measure_streaming(runtime: ModelRuntime, packets: list[Packet]) -> tuple[flo
     engine = StreamingEngine(runtime, EngineConfig(latency_window=10_000), resolution)
     start = time.perf_counter()
     outputs = 0
-    for packet in packets:
+    rss = []
+    for i, packet in enumerate(packets):
         engine.push(packet)
         while engine.process("next") is not None:
             outputs += 1
+        if i in (len(packets) // 2, len(packets) - 1):
+            rss.append(resident_mb())
     elapsed = time.perf_counter() - start
     stats = engine.stats()
+    print(f"  resident memory {rss[0]:.0f} MB half-way, {rss[1]:.0f} MB at the end")
     return outputs / elapsed, stats.latency_p50_ms, stats.latency_p95_ms
+
+
+def resident_mb() -> float:
+    """Resident set size of this process in MB (Linux; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def measure_naive(runtime: ModelRuntime, packets: list[Packet]) -> float:
