@@ -123,3 +123,15 @@ def test_default_source_uses_the_demo_when_the_camera_cannot_be_opened(
     assert isinstance(source, SimulatorSource)
     assert "DAVIS346_1" in caplog.text and "device busy" in caplog.text
     source.close()
+
+
+def test_auto_spec_falls_back_to_the_demo_scene_without_a_camera() -> None:
+    from stra_live.sources.simulated import SimulatorSource
+
+    if discover_cameras():
+        pytest.skip("a camera is plugged in")
+    source = open_source("auto")
+    try:
+        assert isinstance(source, SimulatorSource)
+    finally:
+        source.close()

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.pipeline import Pipeline
 from stra_live.sources.base import Source
+from stra_live.sources.camera import CameraConfig
 from ui.bridge import PipelineBridge
 from ui.recording import RecordingSink
 
@@ -39,19 +41,18 @@ EngineBuilder = Callable[[EngineConfig, tuple[int, int], bool, str], Any]
 """(config, resolution, has_frames, source name) -> engine (``build_engine``)."""
 
 
-def default_opener(spec: str, on_notice: NoticeCallback) -> Source:
+def default_opener(spec: str, on_notice: NoticeCallback,
+                   camera: CameraConfig | None = None) -> Source:
     """Open a source with the project's factory; "auto" = the camera if found, else the demo.
 
     Live sources (camera, network) report their link state through ``on_notice``.
     """
-    from stra_live.sources.factory import default_source, open_source
+    from stra_live.sources.factory import open_source
 
     def on_status(status: Any) -> None:
         on_notice(status.message)
 
-    if spec == "auto":
-        return default_source(on_status=on_status)
-    return open_source(spec, on_status=on_status)
+    return open_source(spec, camera=camera, on_status=on_status)
 
 
 def default_builder(config: EngineConfig, resolution: tuple[int, int], has_frames: bool,
@@ -84,12 +85,12 @@ class LiveSession(QObject):
     recording_failed = pyqtSignal(str)
 
     def __init__(self, config: LiveConfig, stop_timeout_s: float = 0.5,
-                 opener: SourceOpener = default_opener, builder: EngineBuilder = default_builder,
+                 opener: SourceOpener | None = None, builder: EngineBuilder = default_builder,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine_config = config.engine
         self.stop_timeout_s = stop_timeout_s
-        self._opener = opener
+        self._opener = opener or partial(default_opener, camera=config.camera)
         self._builder = builder
         self.spec: str | None = None
         self.source: Source | None = None

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from stra_live.sources.camera import CameraConfig
+
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -72,10 +74,12 @@ class LiveConfig:
             "auto" = the camera when one is found, else the demo scene.
         engine: streaming engine settings.
         record: recording settings.
+        camera: a live DAVIS's exposure, frame interval and reconnection.
         redraw_hz: how often the app redraws the latest result.
     """
 
     source: str = "auto"
     engine: EngineConfig = field(default_factory=EngineConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
     redraw_hz: float = 30.0

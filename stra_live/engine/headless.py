@@ -23,18 +23,12 @@ from stra_live.engine.pipeline import Pipeline, PipelineCallbacks
 from stra_live.engine.results import DeblurResult
 from stra_live.errors import InputError
 from stra_live.recording.video import SideBySideVideo
-from stra_live.sources.base import Source
-from stra_live.sources.factory import default_source, open_source
+from stra_live.sources.factory import open_source
 
 log = logging.getLogger(__name__)
 
 VIDEO_NAME = "side_by_side.mp4"
 STATS_NAME = "stats.json"
-
-
-def open_configured_source(spec: str) -> Source:
-    """The source a LiveConfig names; "auto" = the camera if one is found, else the demo."""
-    return default_source() if spec == "auto" else open_source(spec)
 
 
 def event_view(event_image: np.ndarray) -> np.ndarray:
@@ -84,7 +78,7 @@ def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = Non
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    source = open_configured_source(config.source)
+    source = open_source(config.source, camera=config.camera)
     try:
         engine = build_engine(config.engine, source.resolution, source.has_frames, source.name)
     except BaseException:

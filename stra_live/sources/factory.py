@@ -2,6 +2,7 @@
 
 Accepted specs (:data:`SPEC_FORMS`):
 
+* ``auto``: the plugged-in camera if one is found, else the demo scene (:func:`default_source`);
 * ``demo``: the embedded simulated scene (:class:`~stra_live.sources.simulated.SimulatorSource`);
 * ``camera``: a live DAVIS (:class:`~stra_live.sources.camera.DavisCameraSource`);
 * ``FILE.aedat4``: an iniVation recording (:class:`~stra_live.sources.aedat4.Aedat4Source`);
@@ -27,7 +28,7 @@ from stra_live.sources.live import LiveInputConfig, Opener, SourceStatus
 
 log = logging.getLogger(__name__)
 
-SPEC_FORMS = "demo, camera, FILE.aedat4, FILE.h5 (or .hdf5), tcp://HOST:PORT[,FRAMES_PORT]"
+SPEC_FORMS = "auto, demo, camera, FILE.aedat4, FILE.h5 (or .hdf5), tcp://HOST:PORT[,FRAMES_PORT]"
 """The accepted forms of a source spec, for messages and --help."""
 
 StatusCallback = Callable[[SourceStatus], None]
@@ -56,6 +57,8 @@ def open_source(spec: str, *, pacing: Literal["fast", "realtime"] = "realtime",
             when none is plugged in.
     """
     spec = spec.strip()
+    if spec == "auto":
+        return default_source(camera=camera, simulator=simulator, on_status=on_status)
     if spec == "demo":
         from stra_live.sources.simulated import SimulatorSource
 
