@@ -19,9 +19,10 @@ from stra_live.sources.aedat4 import Aedat4Source
 from stra_live.sources.base import Packet, Source
 from stra_live.sources.hdf5 import Hdf5Source
 from stra_live.sources.recording import RecordingSource
+from tests.shared_data import DVXPLORER_SAMPLE
 
 RES = (6, 8)
-REAL_FILE = Path("/work/shared/data/real/dvxplorer_sample.aedat4")
+REAL_FILE = DVXPLORER_SAMPLE
 
 
 def events_at(*stamps: int) -> np.ndarray:

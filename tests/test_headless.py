@@ -11,8 +11,9 @@ import pytest
 from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.headless import run_headless
 from stra_live.errors import CheckpointError
+from tests.shared_data import DVXPLORER_SAMPLE
 
-REAL_EVENTS_ONLY = Path(__file__).resolve().parents[2] / "shared/data/real/dvxplorer_sample.aedat4"
+REAL_EVENTS_ONLY = DVXPLORER_SAMPLE
 
 
 def video_frames(path: Path) -> int:

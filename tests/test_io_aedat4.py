@@ -19,9 +19,10 @@ from stra_live.io.aedat4 import Aedat4Writer, read_aedat4, write_aedat4
 from stra_live.io.aedat4_header import copy_without_data_table, data_table_offset
 from stra_live.io.isolated import Progress, call_isolated
 from stra_live.io.recording import Recording
+from tests.shared_data import DVXPLORER_SAMPLE
 
 RES = (18, 24)  # (height, width)
-REAL_FILE = Path("/work/shared/data/real/dvxplorer_sample.aedat4")
+REAL_FILE = DVXPLORER_SAMPLE
 
 # Most tests decode in-process to stay fast; the isolated path has its own tests below.
 read = functools.partial(read_aedat4, isolate=False)

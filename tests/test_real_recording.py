@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,10 +9,9 @@ from stra_live.io.aedat4 import read_aedat4
 from stra_live.sources.aedat4 import Aedat4Source
 from stra_live.voxel.buffer import RollingEventBuffer
 from stra_live.voxel.grid import events_to_voxel
+from tests.shared_data import DVXPLORER_SAMPLE
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/real/dvxplorer_sample.aedat4"
-
-pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="shared real data not present")
+SAMPLE = DVXPLORER_SAMPLE
 
 
 def test_streamed_windows_voxelise_like_the_whole_recording() -> None:

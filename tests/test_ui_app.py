@@ -24,6 +24,7 @@ from stra_live.recording import SessionRecorder
 from stra_live.simulator.config import SceneConfig
 from stra_live.sources.base import Packet, Source
 from stra_live.sources.simulated import SimulatorSource, SimulatorSourceConfig
+from tests.shared_data import DVXPLORER_SAMPLE
 from ui.main_window import EVENTS_ONLY_NOTICE, MainWindow
 from ui.render import upsample_map
 from ui.session import LiveSession, default_opener
@@ -31,7 +32,7 @@ from ui.settings import UiConfig, open_settings
 
 pytestmark = pytest.mark.timeout(180)
 
-REAL_SAMPLE = Path("/work/shared/data/real/dvxplorer_sample.aedat4")
+REAL_SAMPLE = DVXPLORER_SAMPLE
 SMALL = (36, 48)
 WAIT_MS = 90_000  # generous: the CPU is shared; the tests never assert on speed
 
