@@ -1,6 +1,7 @@
 """The main window: views, attention inspector, toolbar and status bar around a LiveSession.
 
-The GUI thread only draws. Results arrive as signals and land in a
+The GUI thread only draws. Sources and checkpoints are opened by a worker
+(the status bar says "Opening …" meanwhile). Results arrive as signals and land in a
 :class:`~ui.bridge.LatestSlot`; a timer at ``redraw_hz`` draws the newest one
 (results replaced before that are counted as not drawn). Errors show in a
 non-blocking message box and in the status bar; they never stop the window.
@@ -23,7 +24,7 @@ from ui.attention_panel import AttentionPanel
 from ui.bridge import LatestSlot
 from ui.controls import Controls
 from ui.image_views import ImageViews
-from ui.session import LiveSession
+from ui.session import LiveSession, OpenRequest
 from ui.settings import UiConfig, read_float, read_str
 from ui.status_bar import StatusPanel
 
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
         session.error.connect(self.show_error)
         session.finished.connect(self._on_finished)
         session.recording_failed.connect(self._on_recording_failed)
+        session.opening.connect(self._on_opening)
+        session.opened.connect(self._on_opened)
+        session.open_failed.connect(self._on_open_failed)
         controls.source_requested.connect(self.open_source)
         controls.checkpoint_requested.connect(self.load_checkpoint)
         controls.record_folder_requested.connect(self.set_record_folder)
@@ -148,24 +152,54 @@ class MainWindow(QMainWindow):
         self.status.showMessage(f"Recordings go to {folder}", 5000)
 
     # --- stream ------------------------------------------------------------------
-    def open_source(self, spec: str) -> bool:
-        """Switch to source ``spec``; on error show it and keep the current stream."""
-        try:
-            self.start_source(spec)
-        except (InputError, OSError, ValueError) as error:
-            self.show_error(f"Cannot open {spec}: {error}")
-            return False
-        return True
+    def open_source(self, spec: str) -> None:
+        """Start switching to source ``spec`` (a worker opens it; the window keeps drawing).
+
+        The status bar says "Opening …" meanwhile; on error the message is shown
+        and the current stream keeps running. A newer request replaces this one.
+        """
+        self.session.open(spec)
 
     def start_source(self, spec: str) -> None:
-        """Switch to source ``spec``, letting errors through (the CLI reports them).
+        """Switch to source ``spec`` now, blocking, letting errors through (start-up, CLI).
 
         Raises:
             InputError: bad spec, unreadable file, wrong checkpoint.
             OSError: a device or socket that cannot be opened.
         """
-        self.session.open(spec)  # a recording of the old stream ends with it
-        self.set_recording(False)
+        self.session.open_now(spec)
+        self._show_new_source()
+
+    def load_checkpoint(self, path: str) -> None:
+        """Start switching weights (a worker loads them and reopens the source).
+
+        A wrong checkpoint shows its message and the old engine keeps running.
+        """
+        if self.session.set_checkpoint(Path(path)) is None:  # nothing open: used next time
+            self.status.showMessage(f"Loaded {path}", 5000)
+
+    def _on_opening(self, request: OpenRequest) -> None:
+        self.status.showMessage(f"Opening {request.label}…")
+
+    def _on_opened(self, request: OpenRequest) -> None:
+        if request.kind == "checkpoint":
+            self.set_recording(False)  # the stream restarted: its recording has ended
+            self.slot.reset()
+            self.controls.play_action.setChecked(True)
+            self.status.showMessage(f"Loaded {request.label}", 5000)
+            return
+        self._show_new_source()
+        self.status.showMessage(f"Opened {request.label}", 5000)
+
+    def _on_open_failed(self, request: OpenRequest, message: str) -> None:
+        if request.kind == "checkpoint":
+            self.show_error(f"Checkpoint not loaded, keeping the current one. {message}")
+        else:
+            self.show_error(f"Cannot open {request.spec}: {message}")
+
+    def _show_new_source(self) -> None:
+        """Reset the views for the stream the session has just started."""
+        self.set_recording(False)  # a recording of the old stream ended with it
         self.slot.reset()
         self.latest = None
         self.attention.clear()
@@ -177,19 +211,6 @@ class MainWindow(QMainWindow):
         self.session.attention = self.attention_dock.isVisible()
         self.setWindowTitle(f"STRA Live — {source.name}")
         self._show_status()
-
-    def load_checkpoint(self, path: str) -> bool:
-        """Switch weights; a wrong checkpoint shows its message and the old engine keeps running."""
-        try:
-            self.session.set_checkpoint(Path(path))
-        except (InputError, OSError, ValueError) as error:
-            self.show_error(f"Checkpoint not loaded, keeping the current one. {error}")
-            return False
-        self.set_recording(False)  # the stream restarted: its recording has ended
-        self.slot.reset()
-        self.controls.play_action.setChecked(True)
-        self.status.showMessage(f"Loaded {path}", 5000)
-        return True
 
     def configure_engine(self, lookahead: int, memory_length: int) -> None:
         """Apply lookahead and memory length to the running engine."""

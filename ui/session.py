@@ -1,9 +1,11 @@
 """The running stream behind the window: source + engine + pipeline, and their changes.
 
 :class:`LiveSession` owns at most one pipeline at a time. Switching the source
-or the checkpoint first builds the new source and engine (so a bad file or a
-wrong checkpoint leaves the running stream untouched), then stops the old
-pipeline with a short timeout and starts the new one. Everything it reports
+or the checkpoint builds the new source and engine on a worker thread
+(:mod:`ui.opening`), so the GUI thread never waits for a file, a socket, a
+camera or a checkpoint, and a bad file or a wrong checkpoint leaves the running
+stream untouched. When the newest request is ready, the GUI thread stops the
+old pipeline with a short timeout and starts the new one. Everything it reports
 arrives on the GUI thread through a :class:`~ui.bridge.PipelineBridge`.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,21 +25,21 @@ from stra_live.engine.pipeline import Pipeline
 from stra_live.sources.base import Source
 from stra_live.sources.camera import CameraConfig
 from ui.bridge import PipelineBridge
+from ui.opening import (
+    EngineBuilder,
+    Geometry,
+    NoticeCallback,
+    OpenOutcome,
+    OpenRequest,
+    SourceOpener,
+    StreamOpener,
+)
 from ui.recording import RecordingSink
 
 log = logging.getLogger(__name__)
 
 RECORD_CLOSE_TIMEOUT_S = 10.0
 """Longest wait for the recorder to write what is queued when recording stops."""
-
-NoticeCallback = Callable[[str], None]
-"""Receives one-line link-state messages; may be called from any thread."""
-
-SourceOpener = Callable[[str, NoticeCallback], Source]
-"""(spec, on_notice) -> opened source (``stra_live.sources.factory.open_source``)."""
-
-EngineBuilder = Callable[[EngineConfig, tuple[int, int], bool, str], Any]
-"""(config, resolution, has_frames, source name) -> engine (``build_engine``)."""
 
 
 def default_opener(spec: str, on_notice: NoticeCallback,
@@ -70,6 +71,10 @@ class LiveSession(QObject):
         result(DeblurResult), notice(str), error(str), finished(): from the
         running pipeline, on the GUI thread.
         recording_failed(str): the recorder hit an error (e.g. disk full) and was stopped.
+        opening(OpenRequest): a source or checkpoint change started (on a worker).
+        opened(OpenRequest): the newest change is streaming.
+        open_failed(OpenRequest, str): the newest change failed (one-line message);
+        the current stream keeps running.
 
     Args:
         config: the live configuration (engine settings, record settings).
@@ -83,6 +88,9 @@ class LiveSession(QObject):
     error = pyqtSignal(str)
     finished = pyqtSignal()
     recording_failed = pyqtSignal(str)
+    opening = pyqtSignal(object)
+    opened = pyqtSignal(object)
+    open_failed = pyqtSignal(object, str)
 
     def __init__(self, config: LiveConfig, stop_timeout_s: float = 0.5,
                  opener: SourceOpener | None = None, builder: EngineBuilder = default_builder,
@@ -90,8 +98,9 @@ class LiveSession(QObject):
         super().__init__(parent)
         self.engine_config = config.engine
         self.stop_timeout_s = stop_timeout_s
-        self._opener = opener or partial(default_opener, camera=config.camera)
-        self._builder = builder
+        self._opening = StreamOpener(opener or partial(default_opener, camera=config.camera),
+                                     builder, self)
+        self._opening.done.connect(self._on_open_done)
         self.spec: str | None = None
         self.source: Source | None = None
         self.engine: Any = None
@@ -103,51 +112,78 @@ class LiveSession(QObject):
         self._attention = False
 
     # --- opening ------------------------------------------------------------------
-    def open(self, spec: str) -> None:
-        """Switch to the source ``spec``; on any error the current stream keeps running.
+    def open(self, spec: str) -> OpenRequest:
+        """Start switching to the source ``spec``; returns at once.
+
+        The source and engine are built on a worker thread. The newest request
+        wins: an earlier one still in flight is dropped when it completes.
+        :attr:`opened` or :attr:`open_failed` reports the outcome on the GUI
+        thread; on failure the current stream keeps running.
+        """
+        return self._start(self._opening.request("source", spec, self.engine_config))
+
+    def open_now(self, spec: str) -> None:
+        """Switch to the source ``spec`` on this thread (start-up, scripts): blocks.
 
         Raises:
             ValueError: a spec of no known form.
             InputError: unreadable file, no camera, wrong checkpoint (CheckpointError).
             OSError: a device or socket that cannot be opened.
         """
+        request = self._opening.request("source", spec, self.engine_config)
         bridge = self._new_bridge()
         try:
-            source = self._opener(spec, bridge.callbacks().on_notice)
-            try:
-                engine = self._builder(self.engine_config, source.resolution,
-                                       source.has_frames, source.name)
-            except BaseException:
-                source.close()
-                raise
+            source, engine = self._opening.run_now(request, bridge)
         except BaseException:
             bridge.detach()
             raise
         self._replace(spec, source, engine, bridge)
 
-    def set_checkpoint(self, path: Path) -> None:
-        """Use the weights at ``path``; on a wrong checkpoint the current engine keeps running.
+    def set_checkpoint(self, path: Path) -> OpenRequest | None:
+        """Start using the weights at ``path``; returns at once.
 
-        The stream restarts with the new engine (the source is reopened).
-
-        Raises:
-            CheckpointError: the file does not fit the network.
-            InputError, OSError: the source could not be reopened.
+        With a stream (or an open in flight) the new engine is built and the
+        source reopened on a worker thread, reported like :meth:`open` (kind
+        "checkpoint"); a wrong checkpoint leaves the current engine running.
+        With nothing open the path is simply kept for the next stream (None).
         """
         config = dataclasses.replace(self.engine_config, checkpoint=Path(path))
-        if self.source is None or self.spec is None:
+        pending = self._opening.pending
+        spec = pending.spec if pending is not None else self.spec  # newest request wins
+        if spec is None:
             self.engine_config = config
+            return None
+        geometry = None
+        if self.source is not None and spec == self.spec:
+            geometry = Geometry(self.source.resolution, self.source.has_frames, self.source.name)
+        return self._start(self._opening.request("checkpoint", spec, config, geometry))
+
+    @property
+    def pending(self) -> OpenRequest | None:
+        """The newest open request while it is still being built."""
+        return self._opening.pending
+
+    @property
+    def opens_in_flight(self) -> int:
+        """Open workers still running, superseded ones included."""
+        return self._opening.in_flight
+
+    def _start(self, request: OpenRequest) -> OpenRequest:
+        self._opening.start(request, self._new_bridge())
+        self.opening.emit(request)
+        return request
+
+    def _on_open_done(self, outcome: OpenOutcome) -> None:
+        request = outcome.request
+        if outcome.error is not None or outcome.source is None:
+            outcome.discard()
+            self.open_failed.emit(request, outcome.error or "nothing was opened")
             return
-        engine = self._builder(config, self.source.resolution, self.source.has_frames,
-                               self.source.name)
-        self.engine_config = config
-        bridge = self._new_bridge()
-        try:
-            source = self._opener(self.spec, bridge.callbacks().on_notice)
-        except BaseException:
-            bridge.detach()
-            raise
-        self._replace(self.spec, source, engine, bridge)
+        if request.kind == "checkpoint":
+            self.engine_config = dataclasses.replace(self.engine_config,
+                                                     checkpoint=request.config.checkpoint)
+        self._replace(request.spec, outcome.source, outcome.engine, outcome.bridge)
+        self.opened.emit(request)
 
     def _new_bridge(self) -> PipelineBridge:
         bridge = PipelineBridge(self)
@@ -158,7 +194,7 @@ class LiveSession(QObject):
         return bridge
 
     def _replace(self, spec: str, source: Source, engine: Any, bridge: PipelineBridge) -> None:
-        self.stop()
+        self._stop_pipeline()
         engine.configure(self.engine_config.lookahead, self.engine_config.memory_length)
         pipeline = Pipeline(source, engine, bridge.callbacks())
         pipeline.attention = self._attention
@@ -259,11 +295,16 @@ class LiveSession(QObject):
 
     # --- shutdown ------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop recording and the pipeline (waits at most ``stop_timeout_s`` per worker).
+        """Drop any open in flight, stop recording and the pipeline.
 
-        A worker still busy after that (a long inference step) finishes on its
-        own; :meth:`join` waits for such workers before the process exits.
+        Waits at most ``stop_timeout_s`` per worker. A worker still busy after
+        that (a long inference step, a slow open) finishes on its own;
+        :meth:`join` waits for such workers before the process exits.
         """
+        self._opening.cancel()
+        self._stop_pipeline()
+
+    def _stop_pipeline(self) -> None:
         self.stop_recording()
         if self.pipeline is not None and self._bridge is not None:
             self._bridge.detach()
@@ -275,7 +316,8 @@ class LiveSession(QObject):
     def join(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for stopped workers to end; True when all have."""
         deadline = time.monotonic() + timeout
+        opens_done = self._opening.join(timeout)
         for pipeline, _ in self._retired:
             pipeline.join(max(0.0, deadline - time.monotonic()))
         self._retired = [(p, b) for p, b in self._retired if not b.worker_done]
-        return not self._retired
+        return opens_done and not self._retired
