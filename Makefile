@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The app on the first camera found, else the embedded demo scene. Without a display it
+# runs headless for 20 s and says where the side-by-side video and the stats went.
 demo: $(STAMP)
-	$(VENV)/bin/stra-sim --out out/demo.h5 --seconds 1.0 --seed 0 --preview out/demo_preview.png
+	$(VENV)/bin/stra-live --seconds 20 --out out/demo
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -28,6 +31,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/stra-bench voxel
 	$(VENV)/bin/stra-bench sim
+	$(VENV)/bin/stra-bench model
+	$(VENV)/bin/stra-bench stream
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
