@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dv_processing as dv
 import numpy as np
@@ -172,19 +173,27 @@ def _no_progress() -> None:
     pass
 
 
+def _packets(read_next: Callable[[], Any], what: str, source: str, tolerant: bool,
+             progress: Progress) -> Iterator[Any]:
+    """Yield dv packets until the stream ends; a corrupt one ends it (tolerant) or raises."""
+    while True:
+        try:
+            packet = read_next()
+        except RuntimeError as error:
+            if not tolerant:
+                raise InputError(source, f"corrupt {what} packet: {dv_message(error)}") from error
+            return
+        if packet is None:
+            return
+        progress()
+        yield packet
+
+
 def _read_events(reader: dv.io.MonoCameraRecording, name: str, source: str, tolerant: bool,
                  progress: Progress) -> np.ndarray:
     batches = []
-    while True:
-        try:
-            batch = reader.getNextEventBatch(name)
-        except RuntimeError as error:
-            if not tolerant:
-                raise InputError(source, f"corrupt event packet: {dv_message(error)}") from error
-            break
-        if batch is None:
-            break
-        progress()
+    for batch in _packets(lambda: reader.getNextEventBatch(name), "event", source, tolerant,
+                          progress):
         columns = batch.numpy()
         batches.append(from_dv_columns(columns["timestamp"], columns["x"], columns["y"],
                                        columns["polarity"]))
@@ -193,19 +202,8 @@ def _read_events(reader: dv.io.MonoCameraRecording, name: str, source: str, tole
 
 def _read_frames(reader: dv.io.MonoCameraRecording, name: str, source: str, tolerant: bool,
                  progress: Progress) -> tuple[Frame, ...]:
-    frames = []
-    while True:
-        try:
-            frame = reader.getNextFrame(name)
-        except RuntimeError as error:
-            if not tolerant:
-                raise InputError(source, f"corrupt frame packet: {dv_message(error)}") from error
-            break
-        if frame is None:
-            break
-        progress()
-        frames.append(frame_from_dv(frame, source))
-    return tuple(frames)
+    return tuple(frame_from_dv(frame, source) for frame in
+                 _packets(lambda: reader.getNextFrame(name), "frame", source, tolerant, progress))
 
 
 def frame_from_dv(frame: dv.Frame, source: str) -> Frame:
