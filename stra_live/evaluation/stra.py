@@ -66,16 +66,14 @@ class StraDeblurrer:
         frames = torch.from_numpy(np.stack([w.blurry for w in triplet]).astype(np.float32))
         voxels = torch.from_numpy(self._voxels(triplet, events))
         with torch.inference_mode():
-            result = self.model(frames[None].to(self.device), voxels[None].to(self.device))
-        # The network may also hand back its attention weights; only the image is scored.
-        output = result[0] if isinstance(result, tuple) else result
+            output, _ = self.model(frames[None].to(self.device), voxels[None].to(self.device))
         return output[0, 0].float().cpu().numpy()
 
     def _voxels(self, triplet: tuple[BlurWindow, ...], events: np.ndarray) -> np.ndarray:
         """(3, bins, H, W) float32 voxel grids of the windows' events (zeros if unused)."""
         height, width = triplet[0].resolution
         bins = self.config.bins
-        if not getattr(self.config, "use_events", True):
+        if not self.config.use_events:
             return np.zeros((len(triplet), bins, height, width), np.float32)
         return np.stack([
             events_to_voxel(window_events(events, w.t_start, w.t_end), bins, height, width,
