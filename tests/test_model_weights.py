@@ -25,3 +25,14 @@ def test_configs_exist_for_both_kinds() -> None:
 def test_unknown_kind() -> None:
     with pytest.raises(ValueError, match="fast"):
         default_weights("fast")  # type: ignore[arg-type]
+
+
+def test_shipped_weights_load_into_the_shipped_configs() -> None:
+    from models.checkpoint import load_checkpoint
+    from models.config import ModelConfig
+    from stra_live.config import load_config
+
+    for kind in ("paper", "realtime"):
+        expected = load_config(ModelConfig, default_config(kind))
+        _, config, _ = load_checkpoint(default_weights(kind), expected=expected)
+        assert config == expected
