@@ -47,6 +47,13 @@ def wait_for_result(qtbot: object, window: MainWindow,
         lambda: window.latest is not None and condition(window), timeout=WAIT_MS)
 
 
+def wait_for_new_result(qtbot: object, window: MainWindow) -> None:
+    """Wait until one more result reaches the window: the stream is still running."""
+    before = window.slot.received
+    qtbot.waitUntil(  # type: ignore[attr-defined]
+        lambda: window.slot.received > before, timeout=WAIT_MS)
+
+
 def grab_array(window: MainWindow, path: Path) -> np.ndarray:
     """Save a screenshot of the window and return it as an (H, W, 4) uint8 array."""
     assert window.grab().save(str(path))

@@ -18,6 +18,7 @@ from tests.app.support import (
     SMALL,
     WAIT_MS,
     settle,
+    wait_for_new_result,
     wait_for_result,
 )
 from ui.main_window import MainWindow
@@ -107,5 +108,4 @@ def test_a_full_disk_stops_recording_with_a_message(make_window: Callable[..., M
     assert "Recording stopped" in window.last_message and "disk nearly full" in window.last_message
     summary = window.session.last_recorder.summary
     assert summary is not None and "disk nearly full" in (summary.error or "")
-    before = window.slot.received
-    qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    wait_for_new_result(qtbot, window)

@@ -13,6 +13,7 @@ from tests.app.support import (
     SLOW_OPEN_S,
     WAIT_MS,
     tick_times,
+    wait_for_new_result,
     wait_for_result,
 )
 from ui.main_window import MainWindow
@@ -36,8 +37,7 @@ def test_wrong_checkpoint_shows_a_message_and_keeps_running(
     assert "Checkpoint not loaded" in window.last_message
     assert window._message_box is not None and window._message_box.isVisible()
     assert window.session.engine is engine
-    before = window.slot.received
-    qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    wait_for_new_result(qtbot, window)
     good = tmp_path / "other.safetensors"
     good.write_bytes(tiny_checkpoint.read_bytes())
     with qtbot.waitSignal(window.session.opened, timeout=WAIT_MS):  # type: ignore[attr-defined]
@@ -57,10 +57,7 @@ def test_bad_source_keeps_the_current_stream(make_window: Callable[..., MainWind
         window.open_source(str(tmp_path / "missing.aedat4"))
     assert "missing.aedat4" in window.last_message
     assert window.session.pipeline is pipeline
-    before = window.slot.received
-    qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
-
-
+    wait_for_new_result(qtbot, window)
 
 
 def test_gui_stays_responsive_while_a_slow_source_opens(
@@ -105,8 +102,7 @@ def test_a_failing_slow_open_keeps_the_stream_and_shows_why(
     assert window._message_box is not None and window._message_box.isVisible()
     assert window.status.currentMessage() == window.last_message
     assert window.session.pipeline is pipeline and window.session.spec == "demo"
-    before = window.slot.received
-    qtbot.waitUntil(lambda: window.slot.received > before, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    wait_for_new_result(qtbot, window)
 
 
 def test_the_newest_open_wins_and_a_stale_one_is_dropped(
