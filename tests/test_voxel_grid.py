@@ -10,6 +10,7 @@ import pytest
 from stra_live.benchmarks import voxel as voxel_benchmark
 from stra_live.errors import InputError
 from stra_live.events import EVENT_DTYPE, make_events
+from stra_live.voxel import grid
 from stra_live.voxel.grid import accumulate_voxel, events_to_voxel
 from stra_live.voxel.reference import _events_to_voxel_numpy
 
@@ -170,3 +171,33 @@ def test_benchmark_runs_and_cross_checks_on_a_tiny_stream() -> None:
     result = voxel_benchmark.run(args)  # raises if the three implementations disagree
     assert set(result) >= {"numba_mev_s", "buffer_mev_s", "numpy_mev_s", "speedup_vs_numpy"}
     assert result["events"] == 20_000 and all(v > 0 for v in result.values())
+
+
+# Spans where (bins - 1) / span times a centre's offset rounds one ulp above the
+# integer (found by search), and plain ones (below, or exact).
+@pytest.mark.parametrize(("bins", "span"), [(5, 364), (7, 546), (9, 600), (2, 999), (3, 80_000),
+                                            (5, 133_333_332)])
+def test_events_on_bin_centres_land_exactly_on_their_bin(bins: int, span: int) -> None:
+    t_start = 1_000_003
+    centres = t_start + np.arange(bins) * (span // (bins - 1))
+    events = make_events(centres, np.arange(bins) % W, np.zeros(bins, dtype=int),
+                         np.where(np.arange(bins) % 2 == 0, 1, -1))
+    voxel = events_to_voxel(events, bins, H, W, t_start, t_start + span)
+    expected = np.zeros_like(voxel)
+    for j in range(bins):
+        expected[j, 0, j % W] += 1 if j % 2 == 0 else -1
+    np.testing.assert_array_equal(voxel, expected)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_threaded_accumulation_matches_one_thread(workers: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    events = random_events(20_001, seed=11)
+    one_thread = events_to_voxel(events, 4, H, W, 1_000, 9_000)
+    monkeypatch.setattr(grid, "voxel_threads", lambda n, max_threads: workers)
+    threaded = events_to_voxel(events, 4, H, W, 1_000, 9_000)
+    np.testing.assert_allclose(threaded, one_thread, rtol=1e-5, atol=1e-5)
+    # A bad event in a later piece is still reported by its index in the whole input.
+    events["x"][15_000] = W
+    with pytest.raises(InputError, match="event 15000 at x=8"):
+        events_to_voxel(events, 4, H, W, 1_000, 9_000)

@@ -4,7 +4,8 @@ All three build 5-bin grids of the same random events (sorted timestamps,
 about one event per microsecond) on a 240x180 sensor in one run:
 
 * numba: :func:`~stra_live.voxel.grid.events_to_voxel` over one window holding
-  every event (warm, single-threaded, best of ``--repeats``);
+  every event (warm, best of ``--repeats``), as it runs by default: one thread
+  per CPU for an input this large; also timed on a single thread;
 * buffer: :class:`~stra_live.voxel.buffer.RollingEventBuffer` fed in packets,
   queried for consecutive windows that tile the whole stream, as the engine
   does (best of ``--repeats``; includes appending and validation);
@@ -23,7 +24,7 @@ import numpy as np
 
 from stra_live.events import DAVIS240_RESOLUTION, EVENT_DTYPE
 from stra_live.voxel.buffer import RollingEventBuffer
-from stra_live.voxel.grid import events_to_voxel
+from stra_live.voxel.grid import events_to_voxel, voxel_threads
 from stra_live.voxel.reference import _events_to_voxel_numpy
 
 
@@ -52,6 +53,9 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
     def kernel() -> np.ndarray:
         return events_to_voxel(events, args.bins, height, width, t0, t1)
 
+    def kernel_one_thread() -> np.ndarray:
+        return events_to_voxel(events, args.bins, height, width, t0, t1, max_threads=1)
+
     def reference() -> np.ndarray:
         return _events_to_voxel_numpy(events, args.bins, height, width, t0, t1)
 
@@ -61,24 +65,33 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
 
     kernel()  # warm-up: loads (or compiles) the cached kernel
     numba_s = best_time(kernel, args.repeats)
+    single_s = best_time(kernel_one_thread, args.repeats)
     buffer_s = best_time(buffer, args.repeats)
     numpy_s = best_time(reference, args.repeats)
-    check_results(kernel(), reference(), buffer(check=True), events)
+    want, buffer_total = reference(), buffer(check=True)
+    for grid in (kernel(), kernel_one_thread()):
+        check_results(grid, want, buffer_total, events)
 
     n = args.events
     result = {
         "events": n,
         "bins": args.bins,
         "numba_mev_s": round(n / numba_s / 1e6, 2),
+        "numba_one_thread_mev_s": round(n / single_s / 1e6, 2),
         "buffer_mev_s": round(n / buffer_s / 1e6, 2),
         "numpy_mev_s": round(n / numpy_s / 1e6, 2),
         "speedup_vs_numpy": round(numpy_s / numba_s, 1),
+        "one_thread_speedup_vs_numpy": round(numpy_s / single_s, 1),
     }
-    print(f"numba kernel : {result['numba_mev_s']:8.1f} M events/s ({numba_s * 1e3:.1f} ms)")
+    print(f"numba kernel : {result['numba_mev_s']:8.1f} M events/s ({numba_s * 1e3:.1f} ms, "
+          f"{voxel_threads(n, None)} thread(s))")
+    print(f"  one thread : {result['numba_one_thread_mev_s']:8.1f} M events/s "
+          f"({single_s * 1e3:.1f} ms)")
     print(f"rolling buf. : {result['buffer_mev_s']:8.1f} M events/s ({buffer_s * 1e3:.1f} ms, "
           f"packets of {args.packet_events:,}, windows of {args.window_us:,} us)")
     print(f"numpy add.at : {result['numpy_mev_s']:8.1f} M events/s ({numpy_s * 1e3:.1f} ms)")
-    print(f"speed-up of the kernel over numpy: {result['speedup_vs_numpy']}x")
+    print(f"speed-up of the kernel over numpy: {result['speedup_vs_numpy']}x "
+          f"(one thread: {result['one_thread_speedup_vs_numpy']}x)")
     return result
 
 
