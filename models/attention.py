@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from models.blocks import NEGATIVE_SLOPE, conv1x1, conv3x3
@@ -26,6 +27,32 @@ ROLES: tuple[Role, ...] = ("past", "future")
 def _tokens(x: torch.Tensor) -> torch.Tensor:
     """``(B, D, h, w) -> (B, h*w, D)`` with row-major cell index."""
     return x.flatten(2).transpose(1, 2)
+
+
+def _attend(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+            need_weights: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Softmax attention ``softmax(query @ key / sqrt(D)) @ value``.
+
+    Args:
+        query: (B, Nq, D); key: (B, D, Nk); value: (B, Nk, D).
+        need_weights: also return the (B, Nq, Nk) weights.
+
+    Returns:
+        the read-out (B, Nq, D) and the weights, or None without need_weights.
+
+    Without weights, PyTorch's fused kernel never materialises the (Nq, Nk)
+    score matrix: 3x faster on CPU for the TMB's 690 x 1380 scores, whose
+    3.8 MB spill out of a core's L2 cache. Same result up to float rounding.
+    """
+    if not need_weights:
+        # The fused CPU kernel wants (B, heads, N, D) inputs with D contiguous;
+        # anything else falls back to a path slower than the explicit one.
+        query, key, value = (x.contiguous().unsqueeze(1)
+                             for x in (query, key.transpose(1, 2), value))
+        return F.scaled_dot_product_attention(query, key, value).squeeze(1), None
+    # Scaling the (Nq, D) queries is cheaper than scaling the (Nq, Nk) scores.
+    weights = torch.softmax((query / math.sqrt(query.shape[-1])) @ key, dim=-1)
+    return weights @ value, weights
 
 
 class SpatialFusionBlock(nn.Module):
@@ -46,25 +73,25 @@ class SpatialFusionBlock(nn.Module):
         self.out = conv1x1(dim, dim)
 
     def forward(
-        self, events: torch.Tensor, frames: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+        self, events: torch.Tensor, frames: torch.Tensor, need_weights: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Fuse frame features into the event positions.
 
         Args:
             events: (B, D, h, w) query features.
             frames: (B, D, h, w) key/value features on the same grid.
+            need_weights: return the attention weights (slower; see :func:`_attend`).
 
         Returns:
             fused ``events + out(read)`` (B, D, h, w) and weights (B, Nq, Nk)
-            with Nq = Nk = h*w, rows summing to 1.
+            with Nq = Nk = h*w, rows summing to 1 (None without need_weights).
         """
         b, d, h, w = events.shape
-        # Scaling the (Nq, D) queries is cheaper than scaling the (Nq, Nk) scores.
-        query = _tokens(self.theta(events)) / math.sqrt(d)
+        query = _tokens(self.theta(events))
         key = self.phi(frames).flatten(2)
         value = _tokens(self.g(frames))
-        weights = torch.softmax(query @ key, dim=-1)
-        read = (weights @ value).transpose(1, 2).reshape(b, d, h, w)
+        read, weights = _attend(query, key, value, need_weights)
+        read = read.transpose(1, 2).reshape(b, d, h, w)
         return events + self.out(read), weights
 
 
@@ -97,17 +124,19 @@ class TemporalMemoryBlock(nn.Module):
         return MemoryEntry(key=key.flatten(2), value=_tokens(value))
 
     def forward(
-        self, shared: torch.Tensor, memory: Sequence[MemoryEntry]
-    ) -> tuple[torch.Tensor | None, torch.Tensor]:
+        self, shared: torch.Tensor, memory: Sequence[MemoryEntry], need_weights: bool = True
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """Read the memory for the current sequence.
 
         Args:
             shared: (B, D, h, w) shared-conv features of the current sequence.
             memory: K >= 0 entries with Nk positions each.
+            need_weights: return the attention weights (slower; see :func:`_attend`).
 
         Returns:
             temporal features (B, D, h, w), or None when K = 0 (nothing to read),
-            and weights (B, Nq, K, Nk) with ``weights[b, q].sum() == 1``.
+            and weights (B, Nq, K, Nk) with ``weights[b, q].sum() == 1`` (None
+            without need_weights).
         """
         b, d, h, w = shared.shape
         nq = h * w
@@ -116,9 +145,11 @@ class TemporalMemoryBlock(nn.Module):
         nk = memory[0].key.shape[-1]
         if any(entry.key.shape[-1] != nk for entry in memory):
             raise ValueError("memory entries cover different attention grids")
-        query = _tokens(self.query(shared)) / math.sqrt(d)
+        query = _tokens(self.query(shared))
         keys = torch.cat([entry.key for entry in memory], dim=-1)
         values = torch.cat([entry.value for entry in memory], dim=1)
-        weights = torch.softmax(query @ keys, dim=-1)
-        read = (weights @ values).transpose(1, 2).reshape(b, d, h, w)
-        return self.out(read), weights.reshape(b, nq, len(memory), nk)
+        read, weights = _attend(query, keys, values, need_weights)
+        read = read.transpose(1, 2).reshape(b, d, h, w)
+        if weights is not None:
+            weights = weights.reshape(b, nq, len(memory), nk)
+        return self.out(read), weights

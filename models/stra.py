@@ -159,7 +159,7 @@ class STRA(nn.Module):
             skips = tuple(
                 x + proj(e) for x, proj, e in zip(cb, self.event_skip, events.scales, strict=True)
             )
-        context, sfb_weights, tmb_weights = self._attend(cb, events, memory)
+        context, sfb_weights, tmb_weights = self._attend(cb, events, memory, return_attention)
         output = blurry_centre + self.decoder(skips, context)
         if not return_attention:
             return output, None
@@ -175,18 +175,22 @@ class STRA(nn.Module):
         cb: tuple[torch.Tensor, ...],
         events: EventEncoding | None,
         memory: Sequence[MemoryEntry],
+        need_weights: bool,
     ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
-        """TMB then SFB on the attention grid: (context, sfb weights, tmb weights)."""
+        """TMB then SFB on the attention grid: (context, sfb weights, tmb weights).
+
+        The weights are None unless ``need_weights`` (computing them is slower).
+        """
         temporal = tmb_weights = None
         if self.tmb is not None and events is not None and events.shared is not None:
-            temporal, tmb_weights = self.tmb(events.shared, memory)
+            temporal, tmb_weights = self.tmb(events.shared, memory, need_weights)
         if self.sfb is None or self.frame_grid is None:
             return temporal, None, tmb_weights
         frame_grid = self.frame_grid(cb)
         query = events.grid if events is not None and events.grid is not None else frame_grid
         if temporal is not None:
             query = query + temporal
-        context, sfb_weights = self.sfb(query, frame_grid)
+        context, sfb_weights = self.sfb(query, frame_grid, need_weights)
         return context, sfb_weights, tmb_weights
 
     def forward(

@@ -5,17 +5,29 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
+from stra_live.benchmarks.stream import app_threads
 from stra_live.cli.bench import main
 
 
 @pytest.mark.timeout(300)
 def test_stream_benchmark_prints_its_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["stream", "--frames", "3", "--kinds", "realtime"]) == 0
+    threads = torch.get_num_threads()  # the benchmark sets them process-wide
+    try:
+        check_json_line(capsys)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stream", "--frames", "3", "--kinds", "realtime", "--rounds", "2"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     figures = json.loads(last)
     for key in ("stream_fps", "naive_fps", "speedup", "latency_p50_ms", "latency_p95_ms"):
         assert figures[key] > 0, key
     assert figures["configuration"] == "realtime"
+    # The app's thread setting (configs/live.yaml) unless --threads overrides it.
+    assert figures["threads"] == app_threads()
     assert figures["speedup"] == pytest.approx(figures["stream_fps"] / figures["naive_fps"],
                                                rel=0.02)

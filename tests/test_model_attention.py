@@ -72,3 +72,19 @@ def test_past_and_future_use_different_convolutions() -> None:
         past, future = block.memory_entry(shared, "past"), block.memory_entry(shared, "future")
     assert past.key.shape == (1, D, H * W) and past.value.shape == (1, H * W, D)
     assert not torch.allclose(past.key, future.key)
+
+
+def test_fused_attention_without_weights_matches_the_explicit_path() -> None:
+    # The streaming engine decodes without weights (fused kernel); the inspector
+    # asks for them (explicit softmax). Both must give the same features, also
+    # for the realistic grid where the fused kernel's blocking kicks in.
+    torch.manual_seed(3)
+    sfb, tmb = SpatialFusionBlock(8), TemporalMemoryBlock(8)
+    events, frames, past, future = (torch.randn(2, 8, 23, 30) for _ in range(4))
+    with torch.no_grad():
+        entries = [tmb.memory_entry(past, "past"), tmb.memory_entry(future, "future")]
+        for block, args in ((sfb, (events, frames)), (tmb, (events, entries))):
+            explicit, weights = block(*args, need_weights=True)
+            fused, no_weights = block(*args, need_weights=False)
+            assert weights is not None and no_weights is None
+            torch.testing.assert_close(fused, explicit, rtol=1e-4, atol=1e-5)
