@@ -60,8 +60,12 @@ def _inputs(config: ModelConfig, size: tuple[int, int]) -> tuple[torch.Tensor, t
     return frames, voxels
 
 
-def _stream_step(model: STRA, size: tuple[int, int]) -> Callable[[], torch.Tensor]:
-    """One output's work in the streaming engine, the neighbours' encodings already cached."""
+def _stream_step(model: STRA, size: tuple[int, int],
+                 attention: bool = False) -> Callable[[], torch.Tensor]:
+    """One output's work in the streaming engine, the neighbours' encodings already cached.
+
+    ``attention`` makes the decode return its attention weights (explicit path).
+    """
     frames, voxels = _inputs(model.config, size)
     padded, _ = model.pad(frames)
     padded_voxels, _ = model.pad(voxels)
@@ -75,7 +79,8 @@ def _stream_step(model: STRA, size: tuple[int, int]) -> Callable[[], torch.Tenso
         if model.config.use_tmb:
             memory = [model.memory_entry(cached_events, "past"),
                       model.memory_entry(new_events, "future")]
-        out, _ = model.decode((cached, cached, new_frame), padded[:, 1:2], cached_events, memory)
+        out, _ = model.decode((cached, cached, new_frame), padded[:, 1:2], cached_events, memory,
+                              attention)
         return out
 
     return step
@@ -98,8 +103,10 @@ def measure(config: ModelConfig, runs: int, warmup: int) -> dict[str, float]:
     model = STRA(config).eval()
     with torch.inference_mode():
         frames, voxels = _inputs(config, FLOPS_SIZE)
-        macs = count_macs(lambda: model(frames, voxels))
-        stream_macs = count_macs(_stream_step(model, FLOPS_SIZE))
+        # FlopCounterMode does not see the fused attention kernel; the explicit
+        # path (with weights) does the same multiply-adds, so it is the one counted.
+        macs = count_macs(lambda: model(frames, voxels, return_attention=True))
+        stream_macs = count_macs(_stream_step(model, FLOPS_SIZE, attention=True))
         frames, voxels = _inputs(config, DAVIS)
         peak = peak_activation_bytes(lambda: model(frames, voxels, return_attention=True))
         fps = _median_fps(lambda: model(frames, voxels), runs, warmup)
