@@ -29,7 +29,7 @@ def _tokens(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(2).transpose(1, 2)
 
 
-def _attend(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+def _softmax_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
             need_weights: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Softmax attention ``softmax(query @ key / sqrt(D)) @ value``.
 
@@ -80,7 +80,7 @@ class SpatialFusionBlock(nn.Module):
         Args:
             events: (B, D, h, w) query features.
             frames: (B, D, h, w) key/value features on the same grid.
-            need_weights: return the attention weights (slower; see :func:`_attend`).
+            need_weights: return the attention weights (slower; see :func:`_softmax_attention`).
 
         Returns:
             fused ``events + out(read)`` (B, D, h, w) and weights (B, Nq, Nk)
@@ -90,7 +90,7 @@ class SpatialFusionBlock(nn.Module):
         query = _tokens(self.theta(events))
         key = self.phi(frames).flatten(2)
         value = _tokens(self.g(frames))
-        read, weights = _attend(query, key, value, need_weights)
+        read, weights = _softmax_attention(query, key, value, need_weights)
         read = read.transpose(1, 2).reshape(b, d, h, w)
         return events + self.out(read), weights
 
@@ -131,7 +131,7 @@ class TemporalMemoryBlock(nn.Module):
         Args:
             shared: (B, D, h, w) shared-conv features of the current sequence.
             memory: K >= 0 entries with Nk positions each.
-            need_weights: return the attention weights (slower; see :func:`_attend`).
+            need_weights: return the attention weights (slower; see :func:`_softmax_attention`).
 
         Returns:
             temporal features (B, D, h, w), or None when K = 0 (nothing to read),
@@ -148,7 +148,7 @@ class TemporalMemoryBlock(nn.Module):
         query = _tokens(self.query(shared))
         keys = torch.cat([entry.key for entry in memory], dim=-1)
         values = torch.cat([entry.value for entry in memory], dim=1)
-        read, weights = _attend(query, keys, values, need_weights)
+        read, weights = _softmax_attention(query, keys, values, need_weights)
         read = read.transpose(1, 2).reshape(b, d, h, w)
         if weights is not None:
             weights = weights.reshape(b, nq, len(memory), nk)
