@@ -30,7 +30,7 @@ def _tokens(x: torch.Tensor) -> torch.Tensor:
 
 
 def _softmax_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-            need_weights: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+                       need_weights: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Softmax attention ``softmax(query @ key / sqrt(D)) @ value``.
 
     Args:
