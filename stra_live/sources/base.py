@@ -16,11 +16,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from stra_live.events import Frame, empty_events
+
+
+@dataclass(frozen=True)
+class DvRaw:
+    """The dv-processing objects a packet's arrays were converted from, kept for recording.
+
+    A recorder writes these to AEDAT4 as they are, instead of rebuilding dv
+    objects event by event from the NumPy arrays. A source sets them only
+    when they hold exactly the packet's data; anything that changes the data
+    (a filter, a time shift when looping) must drop them (``raw=None``).
+
+    Attributes:
+        events: a ``dv.EventStore`` with the same events as ``Packet.events``
+            (same order and timestamps), or None when only the arrays exist.
+        frames: one ``dv.Frame`` per entry of ``Packet.frames``, in the same
+            order; empty when the frames exist only as arrays.
+    """
+
+    events: Any = None
+    frames: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,11 +52,16 @@ class Packet:
         frames: APS frames that arrived with this slice, in timestamp order (file
             sources attach a frame to the slice in which its exposure ends).
         watermark: microseconds; everything older has now been delivered.
+        raw: the dv-processing objects (``EventStore`` / ``Frame``) the arrays
+            came from, for sources that read dv data (camera, AEDAT4 file,
+            network); None when the packet exists only as NumPy (simulator,
+            filtered or time-shifted data). See :class:`DvRaw`.
     """
 
     events: np.ndarray = field(default_factory=empty_events)
     frames: tuple[Frame, ...] = ()
     watermark: int = 0
+    raw: DvRaw | None = None
 
 
 @runtime_checkable
