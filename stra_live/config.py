@@ -16,10 +16,12 @@ from typing import Any, TypeVar
 
 import yaml
 
+from stra_live.resources import config_dir
+
 T = TypeVar("T")
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-"""The repository's ``configs/`` folder (configs ship with the source tree)."""
+CONFIG_DIR = config_dir()
+"""The shipped ``configs/`` folder (package data; :mod:`stra_live.resources` finds it)."""
 
 
 class ConfigError(ValueError):

@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-WEIGHTS_DIR = Path(__file__).resolve().parent
-"""This folder (``models/weights``)."""
+from stra_live.resources import config_dir, weights_dir
 
-CONFIG_DIR = WEIGHTS_DIR.parent.parent / "configs"
-"""The repository's ``configs/`` folder (``model_paper.yaml``, ``model_realtime.yaml``)."""
+WEIGHTS_DIR = weights_dir()
+"""This folder (``models/weights``), found by :mod:`stra_live.resources`."""
+
+CONFIG_DIR = config_dir()
+"""The shipped ``configs/`` folder (``model_paper.yaml``, ``model_realtime.yaml``)."""
 
 WeightsKind = Literal["paper", "realtime"]
 """The two shipped configurations: the paper's (C=32, R=8) and the real-time one."""
