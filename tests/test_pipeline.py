@@ -103,3 +103,34 @@ def test_stop_is_prompt_on_an_endless_source() -> None:
     assert collector.finished.wait(5)
     assert time.monotonic() - began < 5
     assert not any(t.is_alive() for t in pipeline._threads)
+
+
+def test_lossless_mode_deblurs_every_frame_in_order() -> None:
+    # A source far faster than inference: live mode would drop, lossless must not.
+    frames, events = synthetic_stream(24)
+    collector = Collector()
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(), (HEIGHT, WIDTH))
+    pipeline = Pipeline(ListSource(packets_of(frames, events)), engine, collector.callbacks,
+                        queue_packets=2, mode="lossless")
+    pipeline.start()
+    assert collector.finished.wait(60)
+    assert [r.index for r in collector.results] == list(range(24))
+    assert engine.stats().frames_dropped == 0
+    assert collector.errors == []
+
+
+def test_lossless_step_gives_exactly_one_frame() -> None:
+    frames, events = synthetic_stream(6)
+    collector = Collector()
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(), (HEIGHT, WIDTH))
+    pipeline = Pipeline(ListSource(packets_of(frames, events), forever=True), engine,
+                        collector.callbacks, queue_packets=2, mode="lossless")
+    pipeline.pause()
+    pipeline.start()
+    pipeline.step()
+    deadline = time.monotonic() + 20
+    while not collector.results and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    assert [r.index for r in collector.results] == [0]
+    pipeline.stop()

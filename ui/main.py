@@ -2,7 +2,7 @@
 
     stra-live [--config configs/live.yaml] [--source {demo,camera,FILE,tcp://HOST:PORT}]
               [--checkpoint FILE] [--device auto|cpu|cuda] [--headless --out DIR]
-              [--seconds S | --frames N]
+              [--realtime] [--seconds S | --frames N]
 
 Configuration is loaded here (the CLI edge) and handed down as frozen
 dataclasses. Bad input ends with one line on stderr and exit status 2.
@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--headless", action="store_true",
                         help="no window: write side_by_side.mp4 and stats.json into --out")
     parser.add_argument("--out", type=Path, help=f"headless output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--realtime", action="store_true",
+                        help="headless over a file: pace it like a live camera (newest frame "
+                             "first, drops counted) instead of deblurring every frame")
     parser.add_argument("--settings", type=Path,
                         help="INI file for window settings (default: the user's QSettings)")
     limit = parser.add_mutually_exclusive_group()
@@ -86,7 +89,8 @@ def run_headless_cli(config: LiveConfig, args: argparse.Namespace) -> int:
     from stra_live.engine.headless import run_headless
 
     out = args.out or DEFAULT_OUT
-    stats = run_headless(config, out, max_frames=args.frames, seconds=args.seconds)
+    stats = run_headless(config, out, max_frames=args.frames, seconds=args.seconds,
+                         realtime=args.realtime)
     print(f"side-by-side video: {out / 'side_by_side.mp4'}")
     print(f"stats: {out / 'stats.json'}")
     print(json.dumps(stats), flush=True)

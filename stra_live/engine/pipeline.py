@@ -1,12 +1,20 @@
 """Two worker threads around a streaming engine: capture and inference.
 
 The capture thread pulls packets from the :class:`~stra_live.sources.base.Source`
-into a bounded queue (back-pressure, never unbounded growth); the inference
-thread drains that queue into the engine and asks it for the newest ready frame
-(so when inference is slower than the camera, older frames are dropped and
-counted by the engine, not queued). Results, notices and errors leave through
-callbacks: the Qt app turns them into signals, the headless runner writes them
-to disk. Nothing here imports Qt.
+into a bounded queue (back-pressure, never unbounded growth). The inference
+thread runs in one of two modes:
+
+* ``live`` (cameras, network, the window): it drains that queue into the
+  engine and asks for the newest ready frame, so when inference is slower
+  than the camera, older frames are dropped and counted by the engine, not
+  queued;
+* ``lossless`` (headless over a file): it pushes one packet at a time and
+  deblurs every frame that became ready, in order, before taking the next;
+  the full queue then holds the reader back, so nothing is dropped and
+  memory stays bounded however fast the file is read.
+
+Results, notices and errors leave through callbacks: the Qt app turns them
+into signals, the headless runner writes them to disk. Nothing here imports Qt.
 """
 
 from __future__ import annotations
@@ -26,6 +34,9 @@ log = logging.getLogger(__name__)
 
 _END = object()
 """Queue sentinel: the source is exhausted."""
+
+PipelineMode = Literal["live", "lossless"]
+"""``live``: newest frame first, older ones dropped; ``lossless``: every frame, in order."""
 
 
 class FrameProcessor(Protocol):
@@ -85,10 +96,15 @@ class Pipeline:
         engine: the streaming engine (anything with the FrameProcessor methods).
         callbacks: where results, notices and errors go.
         queue_packets: capacity of the capture -> inference queue.
+        mode: ``"live"`` (newest frame first, drops counted) or ``"lossless"``
+            (every frame, in order; see the module docstring).
     """
 
     def __init__(self, source: Source, engine: FrameProcessor, callbacks: PipelineCallbacks,
-                 queue_packets: int = 256) -> None:
+                 queue_packets: int = 256, mode: PipelineMode = "live") -> None:
+        if mode not in ("live", "lossless"):
+            raise ValueError(f"mode must be 'live' or 'lossless', got {mode!r}")
+        self.mode = mode
         self.source = source
         self.engine = engine
         self.callbacks = callbacks
@@ -191,6 +207,9 @@ class Pipeline:
             self.callbacks.on_finished()
 
     def _infer_loop(self) -> None:
+        if self.mode == "lossless":
+            self._lossless_loop()
+            return
         ended = False
         while not self._stop.is_set():
             if not self._running.is_set() and not self._take_step():
@@ -205,11 +224,31 @@ class Pipeline:
                 if single:
                     self.step()  # nothing was ready: keep the step for the next frame
                 continue
-            self.callbacks.on_result(result)
-            with self._lock:
-                sinks = list(self._sinks)
-            for sink in sinks:
-                sink.write_result(result)
+            self._emit(result)
+
+    def _lossless_loop(self) -> None:
+        """One packet in, every frame it made ready out (in order), until the source ends."""
+        ended = False
+        while not self._stop.is_set():
+            if not self._running.is_set() and not self._take_step():
+                self._running.wait(0.05)
+                continue
+            result = self.engine.process("next", self.attention)
+            if result is not None:
+                self._emit(result)
+                continue
+            if ended:
+                return
+            if not self._running.is_set():
+                self.step()  # nothing was ready: keep the step for the next frame
+            ended = self._drain(block=True, limit=1)
+
+    def _emit(self, result: DeblurResult) -> None:
+        self.callbacks.on_result(result)
+        with self._lock:
+            sinks = list(self._sinks)
+        for sink in sinks:
+            sink.write_result(result)
 
     def _take_step(self) -> bool:
         with self._lock:
@@ -218,12 +257,13 @@ class Pipeline:
             self._steps -= 1
             return True
 
-    def _drain(self, block: bool) -> bool:
-        """Push every queued packet into the engine; True when the source has ended."""
+    def _drain(self, block: bool, limit: int | None = None) -> bool:
+        """Push queued packets (all, or at most ``limit``) into the engine; True at the end."""
         try:
             item = self._queue.get(timeout=0.02) if block else self._queue.get_nowait()
         except queue.Empty:
             return False
+        pushed = 0
         while True:
             if item is _END:
                 self.engine.finish()
@@ -233,6 +273,9 @@ class Pipeline:
             for sink in sinks:
                 sink.write_packet(item)  # type: ignore[arg-type]
             self.engine.push(item)  # type: ignore[arg-type]
+            pushed += 1
+            if limit is not None and pushed >= limit:
+                return False
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:

@@ -35,6 +35,15 @@ StatusCallback = Callable[[SourceStatus], None]
 """Receives the link state of live sources (camera, network)."""
 
 
+FILE_SUFFIXES = (".aedat4", ".h5", ".hdf5")
+"""File kinds a spec may name."""
+
+
+def is_file_spec(spec: str) -> bool:
+    """True when ``spec`` names a recording (finite, replayable) rather than a live input."""
+    return Path(spec.strip()).suffix.lower() in FILE_SUFFIXES and not spec.startswith("tcp://")
+
+
 def open_source(spec: str, *, pacing: Literal["fast", "realtime"] = "realtime",
                 packet_us: int = 10_000, loop: bool = False, speed: float = 1.0,
                 camera: CameraConfig | None = None, simulator: Any = None,

@@ -16,7 +16,13 @@ from pathlib import Path
 
 from stra_live.errors import InputError
 from stra_live.io.hqf_reader import DEFAULT_CHUNK_EVENTS, HqfReader
-from stra_live.sources.recording import Pacing, PassData, ReplaySource, timeline_span
+from stra_live.sources.recording import (
+    Pacing,
+    PassData,
+    ReplaySource,
+    frame_rate,
+    timeline_span,
+)
 
 
 class Hdf5Source(ReplaySource):
@@ -38,10 +44,12 @@ class Hdf5Source(ReplaySource):
         with HqfReader(path) as reader:
             if use_sharp and not reader.has_sharp:
                 raise InputError(path, "use_sharp asked for, but there is no 'sharp_images' group")
-            ends = [end for _, _, end in reader.frame_windows(sharp=use_sharp)]
+            windows = list(reader.frame_windows(sharp=use_sharp))
+            ends = [end for _, _, end in windows]
             span = timeline_span(reader.event_span(), ends)
             resolution = reader.resolution
-        super().__init__(str(path), resolution, bool(ends), span, packet_us, pacing, loop, speed)
+        super().__init__(str(path), resolution, bool(ends), span, packet_us, pacing, loop, speed,
+                         fps=frame_rate(t for t, _, _ in windows))
         self.path = Path(path)
         self.use_sharp = use_sharp
         self.chunk_events = chunk_events

@@ -44,6 +44,14 @@ PassData = tuple[Iterable[np.ndarray], Iterable[Frame]]
 """One pass over a recording: event chunks (EVENT_DTYPE, in order) and frames (in order)."""
 
 
+def frame_rate(timestamps: Iterable[int]) -> float | None:
+    """Mean frames per second of a sequence of frame timestamps (us); None for fewer than two."""
+    times = list(timestamps)
+    if len(times) < 2 or times[-1] <= times[0]:
+        return None
+    return (len(times) - 1) * 1e6 / (times[-1] - times[0])
+
+
 def timeline_span(event_span: tuple[int, int] | None,
                   frame_ends: Iterable[int]) -> tuple[int, int] | None:
     """(t0, t_last) in microseconds covering all events and frame exposure ends, or None."""
@@ -66,11 +74,13 @@ class ReplaySource:
         pacing: ``"fast"`` or ``"realtime"``.
         loop: replay forever, shifting timestamps so time keeps increasing.
         speed: realtime playback rate (2.0 = twice as fast); ignored when fast.
+        fps: the recording's APS frame rate (see :func:`frame_rate`), None without frames.
     """
 
     def __init__(self, name: str, resolution: tuple[int, int], has_frames: bool,
                  span: tuple[int, int] | None, packet_us: int = 10_000,
-                 pacing: Pacing = "fast", loop: bool = False, speed: float = 1.0) -> None:
+                 pacing: Pacing = "fast", loop: bool = False, speed: float = 1.0,
+                 fps: float | None = None) -> None:
         if isinstance(packet_us, bool) or not isinstance(packet_us, int) or packet_us <= 0:
             raise ValueError(f"packet_us must be a positive integer, got {packet_us!r}")
         if pacing not in ("fast", "realtime"):
@@ -84,6 +94,7 @@ class ReplaySource:
         self.pacing = pacing
         self.loop = loop
         self.speed = float(speed)
+        self.fps = fps
         self._span = span
         self._closed = threading.Event()
 
@@ -148,7 +159,8 @@ class RecordingSource(ReplaySource):
         event_span = (int(events["t"][0]), int(events["t"][-1])) if len(events) else None
         span = timeline_span(event_span, (frame.exposure_end for frame in recording.frames))
         super().__init__(recording.source, recording.resolution, bool(recording.frames), span,
-                         packet_us, pacing, loop, speed)
+                         packet_us, pacing, loop, speed,
+                         fps=frame_rate(frame.timestamp for frame in recording.frames))
         self.recording = recording
 
     @contextlib.contextmanager
