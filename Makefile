@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench clean
 
+# Also says whether Qt's X11 window can open here, with the exact apt-get line when not.
 setup: $(STAMP)
+	@$(PY) -m ui.system_check
 
 # torch 2.13.0 first: it is a local CPU wheel here, while an unpinned torch pulls a CUDA build.
 $(STAMP): pyproject.toml

@@ -19,6 +19,17 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from stra_live.cli.checks import (
+    OneLineParser,
+    existing_file,
+    file_with_suffix,
+    output_dir,
+    output_file,
+    parse_or_status,
+    positive_float,
+    positive_int,
+    source_spec,
+)
 from stra_live.config import CONFIG_DIR, ConfigError, load_config
 from stra_live.engine.config import LiveConfig
 from stra_live.errors import InputError
@@ -34,28 +45,30 @@ EXIT_JOIN_S = 10.0
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(
+    yaml_file = file_with_suffix(".yaml", ".yml")
+    parser = OneLineParser(
         prog="stra-live",
         description="Deblur a live event-camera stream with STRA, in a window or headless.",
     )
-    parser.add_argument("--config", type=Path, default=CONFIG_DIR / "live.yaml",
+    parser.add_argument("--config", type=yaml_file, default=CONFIG_DIR / "live.yaml",
                         help="live configuration YAML (default: configs/live.yaml)")
-    parser.add_argument("--ui-config", type=Path, default=CONFIG_DIR / "ui.yaml",
+    parser.add_argument("--ui-config", type=yaml_file, default=CONFIG_DIR / "ui.yaml",
                         help="window defaults YAML (default: configs/ui.yaml)")
-    parser.add_argument("--source", help="demo, camera, FILE.aedat4, FILE.h5 or tcp://HOST:PORT")
-    parser.add_argument("--checkpoint", type=Path, help="STRA weights (.safetensors)")
+    parser.add_argument("--source", type=source_spec, help="demo, camera, FILE.aedat4, FILE.h5 or tcp://HOST:PORT")
+    parser.add_argument("--checkpoint", type=existing_file, help="STRA weights (.safetensors)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where STRA runs")
     parser.add_argument("--headless", action="store_true",
                         help="no window: write side_by_side.mp4 and stats.json into --out")
-    parser.add_argument("--out", type=Path, help=f"headless output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--out", type=output_dir,
+                        help=f"headless output folder (default {DEFAULT_OUT})")
     parser.add_argument("--realtime", action="store_true",
                         help="headless over a file: pace it like a live camera (newest frame "
                              "first, drops counted) instead of deblurring every frame")
-    parser.add_argument("--settings", type=Path,
+    parser.add_argument("--settings", type=output_file,
                         help="INI file for window settings (default: the user's QSettings)")
     limit = parser.add_mutually_exclusive_group()
-    limit.add_argument("--seconds", type=float, help="stop after this many seconds")
-    limit.add_argument("--frames", type=int, help="stop after this many deblurred frames")
+    limit.add_argument("--seconds", type=positive_float, help="stop after this many seconds")
+    limit.add_argument("--frames", type=positive_int, help="stop after this many deblurred frames")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     return parser
 
@@ -99,6 +112,12 @@ def run_headless_cli(config: LiveConfig, args: argparse.Namespace) -> int:
 
 def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
     """Open the window on the configured source; returns the Qt exit status."""
+    from ui.system_check import missing_libraries, uses_xcb, xcb_problem
+
+    problem = xcb_problem(missing_libraries()) if uses_xcb(os.environ) else None
+    if problem is not None:  # Qt would abort the process (SIGABRT) with no hint
+        raise OSError(problem)
+
     from PyQt6.QtWidgets import QApplication
 
     from ui.main_window import MainWindow
@@ -121,7 +140,9 @@ def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `stra-live`."""
-    args = build_parser().parse_args(argv)
+    args = parse_or_status(build_parser(), argv)
+    if isinstance(args, int):  # a bad flag (one line already printed) or --help
+        return args
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

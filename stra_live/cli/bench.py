@@ -7,6 +7,8 @@ import importlib
 import json
 import sys
 
+from stra_live.cli.checks import OneLineParser, parse_or_status
+
 BENCHMARKS = {
     "voxel": "Numba voxel kernel and rolling buffer vs the NumPy reference",
     "sim": "event simulator throughput (frames per second at 240x180)",
@@ -22,21 +24,26 @@ def main(argv: list[str] | None = None) -> int:
     The benchmark module is imported only once chosen, so a benchmark that
     needs torch does not slow down one that does not.
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stra-bench",
         description="Measure STRA Live's speed. Each benchmark prints figures, then one JSON line.",
         epilog="benchmarks: " + "; ".join(f"{k}: {v}" for k, v in BENCHMARKS.items()),
     )
     parser.add_argument("benchmark", choices=sorted(BENCHMARKS), help="which benchmark to run")
     parser.add_argument("options", nargs=argparse.REMAINDER, help="options of that benchmark")
-    args = parser.parse_args(argv)
+    args = parse_or_status(parser, argv)
+    if isinstance(args, int):  # a bad flag (one line already printed) or --help
+        return args
 
     module = importlib.import_module(f"stra_live.benchmarks.{args.benchmark}")
-    sub = argparse.ArgumentParser(
+    sub = OneLineParser(
         prog=f"stra-bench {args.benchmark}", description=BENCHMARKS[args.benchmark]
     )
     module.add_arguments(sub)
-    result = module.run(sub.parse_args(args.options))
+    options = parse_or_status(sub, args.options)
+    if isinstance(options, int):
+        return options
+    result = module.run(options)
     print(json.dumps(result), flush=True)
     return 0
 

@@ -11,8 +11,16 @@ import json
 import logging
 import math
 import sys
-from pathlib import Path
 
+from stra_live.cli.checks import (
+    OneLineParser,
+    existing_file,
+    existing_path,
+    file_with_suffix,
+    parse_or_status,
+    positive_float,
+    positive_int,
+)
 from stra_live.config import CONFIG_DIR, ConfigError, load_config
 from stra_live.errors import InputError
 from stra_live.evaluation.config import EvalConfig
@@ -25,21 +33,22 @@ DEFAULT_CONFIG = CONFIG_DIR / "eval.yaml"
 
 def build_parser() -> argparse.ArgumentParser:
     """The `stra-eval` argument parser (options left unset fall back to the config file)."""
-    parser = argparse.ArgumentParser(
-        prog="stra-eval",
+    parser = OneLineParser(
+        prog="stra-eval", exit_status=1,
         description="Score deblurring on HQF-layout .h5 files: blur synthesised from k sharp "
                     "frames, PSNR/SSIM against the middle frame, on windows 1..n-2.",
     )
-    parser.add_argument("--data", type=Path, required=True,
+    parser.add_argument("--data", type=existing_path, required=True,
                         help="an .h5 file, or a folder searched recursively for *.h5")
     parser.add_argument("--method", choices=METHODS, help="what to score (default: config)")
-    parser.add_argument("--checkpoint", type=Path,
+    parser.add_argument("--checkpoint", type=existing_file,
                         help="STRA checkpoint; default: the packaged paper weights")
-    parser.add_argument("--blur-frames", type=int, metavar="K",
+    parser.add_argument("--blur-frames", type=positive_int, metavar="K",
                         help="sharp frames averaged per blurry frame (protocol: 7 and 13)")
-    parser.add_argument("--contrast", type=float, metavar="C", help="EDI contrast threshold")
+    parser.add_argument("--contrast", type=positive_float, metavar="C",
+                        help="EDI contrast threshold")
     parser.add_argument("--device", help="torch device for STRA: auto, cpu, cuda, cuda:N")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+    parser.add_argument("--config", type=file_with_suffix(".yaml", ".yml"), default=DEFAULT_CONFIG,
                         help=f"YAML defaults (default: {DEFAULT_CONFIG})")
     parser.add_argument("--json", action="store_true",
                         help="end with one JSON line: psnr, ssim, frames, per_file")
@@ -50,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `stra-eval`; returns 0 on success, 1 on bad input or nothing scored."""
-    args = build_parser().parse_args(argv)
+    args = parse_or_status(build_parser(), argv)
+    if isinstance(args, int):  # a bad flag (one line already printed) or --help
+        return args
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

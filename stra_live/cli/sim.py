@@ -12,10 +12,18 @@ import dataclasses
 import logging
 import sys
 import time
-from pathlib import Path
 
 import imageio.v3 as iio
 
+from stra_live.cli.checks import (
+    OneLineParser,
+    file_with_suffix,
+    non_negative_int,
+    output_file,
+    parse_or_status,
+    positive_float,
+    positive_int,
+)
 from stra_live.config import CONFIG_DIR, ConfigError, load_config
 from stra_live.errors import InputError
 from stra_live.io.hdf5 import write_hqf
@@ -48,22 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
     except ConfigError:
         shown = SimConfig()
     scene, pixel = dataclasses.asdict(shown.scene), dataclasses.asdict(shown.events)
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stra-sim",
         description="Simulate a moving-camera scene (sharp frames at the render rate and "
                     "DVS events) and write it as an HQF-layout HDF5 file.",
     )
-    parser.add_argument("--out", type=Path, required=True, help="HDF5 file to write")
-    parser.add_argument("--seconds", type=float, default=2.0, help="duration (default 2.0)")
-    parser.add_argument("--seed", type=int, default=0, help="same seed, same file (default 0)")
-    parser.add_argument("--preview", type=Path, help="also write a PNG: blurry | sharp | events")
-    parser.add_argument("--config", type=Path, default=CONFIG_DIR / "sim.yaml",
+    parser.add_argument("--out", type=output_file, required=True, help="HDF5 file to write")
+    parser.add_argument("--seconds", type=positive_float, default=2.0,
+                        help="duration (default 2.0)")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="same seed, same file (default 0)")
+    parser.add_argument("--preview", type=output_file,
+                        help="also write a PNG: blurry | sharp | events")
+    parser.add_argument("--config", type=file_with_suffix(".yaml", ".yml"),
+                        default=CONFIG_DIR / "sim.yaml",
                         help="YAML defaults (default configs/sim.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     group = parser.add_argument_group("scene (defaults: configs/sim.yaml)")
-    group.add_argument("--resolution", type=int, nargs=2, metavar=("H", "W"),
+    group.add_argument("--resolution", type=positive_int, nargs=2, metavar=("H", "W"),
                        help=f"frame size (default {list(scene['resolution'])})")
-    group.add_argument("--render-hz", type=float,
+    group.add_argument("--render-hz", type=positive_float,
                        help=f"sharp frames per second (default {scene['render_hz']})")
     group.add_argument("--textures", choices=["train", "test", "all"],
                        help=f"texture split, train and test disjoint (default {scene['textures']})")
@@ -83,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"mean OFF contrast threshold (default {pixel['neg_threshold']})")
     group.add_argument("--threshold-sigma", type=float,
                        help=f"per-pixel threshold spread (default {pixel['threshold_sigma']})")
-    group.add_argument("--refractory-us", type=int,
+    group.add_argument("--refractory-us", type=non_negative_int,
                        help=f"refractory period, us (default {pixel['refractory_us']})")
     group.add_argument("--leak-rate", type=float,
                        help=f"leak events per pixel per second (default {pixel['leak_rate_hz']})")
@@ -126,10 +138,9 @@ def _given(values: dict[str, object]) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `stra-sim`; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.seconds <= 0:
-        parser.error(f"--seconds must be positive, got {args.seconds}")
+    args = parse_or_status(build_parser(), argv)
+    if isinstance(args, int):  # a bad flag (one line already printed) or --help
+        return args
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     try:
         config = resolve_config(args)

@@ -12,34 +12,44 @@ import argparse
 import logging
 import sys
 
+from stra_live.cli.checks import (
+    OneLineParser,
+    file_with_suffix,
+    output_dir,
+    parse_or_status,
+    positive_int,
+)
 from stra_live.config import ConfigError, load_config
 from stra_live.errors import InputError
 
 log = logging.getLogger("stra-train")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None) -> argparse.Namespace | int:
     """The command line: a config file and a few run-level overrides."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stra-train",
         description="Train STRA on simulated or recorded sequences (MSE, Adam, step-decayed lr). "
         "Checkpoints, best weights and TensorBoard logs go to the run folder.",
     )
-    parser.add_argument("--config", required=True,
+    parser.add_argument("--config", required=True, type=file_with_suffix(".yaml", ".yml"),
                         help="training YAML, e.g. configs/train_smoke.yaml")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the run folder's last checkpoint")
-    parser.add_argument("--out", default=None, help="run folder (overrides out_dir)")
+    parser.add_argument("--out", default=None, type=output_dir,
+                        help="run folder (overrides out_dir)")
     parser.add_argument("--device", default=None,
                         help="auto | cpu | cuda | cuda:N (overrides device)")
-    parser.add_argument("--max-steps", type=int, default=None,
+    parser.add_argument("--max-steps", type=positive_int, default=None,
                         help="stop after this many more steps (e.g. to time a few steps)")
-    return parser.parse_args(argv)
+    return parse_or_status(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `stra-train`; returns 0, or 2 on bad configuration or data."""
     args = parse_args(argv)
+    if isinstance(args, int):  # a bad flag (one line already printed) or --help
+        return args
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     # Imported here so `--help` answers without loading torch.
     from stra_live.training.config import TrainConfig
