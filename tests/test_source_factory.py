@@ -16,9 +16,9 @@ from stra_live.io.aedat4 import write_aedat4
 from stra_live.io.hdf5 import write_hqf
 from stra_live.sources.aedat4 import Aedat4Source
 from stra_live.sources.camera import CameraNotFoundError, DavisCameraSource, discover_cameras
+from stra_live.sources.demo import DemoSource
 from stra_live.sources.factory import default_source, open_source
 from stra_live.sources.hdf5 import Hdf5Source
-from stra_live.sources.simulated import SimulatorSource
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -55,9 +55,9 @@ def test_files_open_with_their_source_and_replay_everything(tmp_path: Path, name
     source.close()
 
 
-def test_demo_is_the_simulator() -> None:
+def test_demo_is_the_cached_simulated_scene() -> None:
     source = open_source("demo")
-    assert isinstance(source, SimulatorSource)
+    assert isinstance(source, DemoSource) and source.loop and source.pacing == "realtime"
     source.close()
 
 
@@ -95,7 +95,7 @@ def test_default_source_falls_back_to_the_demo_with_a_log_line(
         caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="stra_live.sources.factory"):
         source = default_source(discover=lambda: [])
-    assert isinstance(source, SimulatorSource)
+    assert isinstance(source, DemoSource)
     assert "no camera found" in caplog.text
     source.close()
 
@@ -120,18 +120,18 @@ def test_default_source_uses_the_demo_when_the_camera_cannot_be_opened(
 
     with caplog.at_level(logging.WARNING):
         source = default_source(discover=lambda: [descriptor], opener=busy)
-    assert isinstance(source, SimulatorSource)
+    assert isinstance(source, DemoSource)
     assert "DAVIS346_1" in caplog.text and "device busy" in caplog.text
     source.close()
 
 
 def test_auto_spec_falls_back_to_the_demo_scene_without_a_camera() -> None:
-    from stra_live.sources.simulated import SimulatorSource
+    from stra_live.sources.demo import DemoSource
 
     if discover_cameras():
         pytest.skip("a camera is plugged in")
     source = open_source("auto")
     try:
-        assert isinstance(source, SimulatorSource)
+        assert isinstance(source, DemoSource)
     finally:
         source.close()

@@ -3,7 +3,8 @@
 Accepted specs (:data:`SPEC_FORMS`):
 
 * ``auto``: the plugged-in camera if one is found, else the demo scene (:func:`default_source`);
-* ``demo``: the embedded simulated scene (:class:`~stra_live.sources.simulated.SimulatorSource`);
+* ``demo``: the embedded simulated scene, rendered once into a cache and replayed
+  (:class:`~stra_live.sources.demo.DemoSource`);
 * ``camera``: a live DAVIS (:class:`~stra_live.sources.camera.DavisCameraSource`);
 * ``FILE.aedat4``: an iniVation recording (:class:`~stra_live.sources.aedat4.Aedat4Source`);
 * ``FILE.h5`` / ``FILE.hdf5``: an HQF-layout file (:class:`~stra_live.sources.hdf5.Hdf5Source`);
@@ -55,7 +56,8 @@ def open_source(spec: str, *, pacing: Literal["fast", "realtime"] = "realtime",
         spec: demo, camera, a file path or tcp://HOST:PORT[,PORT].
         pacing, packet_us, loop, speed: file replay settings (files only).
         camera: camera settings (``camera`` only); default CameraConfig().
-        simulator: a SimulatorSourceConfig (``demo`` only); default settings.
+        simulator: a SimulatorSourceConfig (``demo`` only); default settings; its
+            ``pacing`` decides whether the cached scene is replayed in real time.
         network: polling/reconnection of network streams; default: no reconnection.
         on_status: link state changes of live sources (called from the reading thread).
 
@@ -69,9 +71,9 @@ def open_source(spec: str, *, pacing: Literal["fast", "realtime"] = "realtime",
     if spec == "auto":
         return default_source(camera=camera, simulator=simulator, on_status=on_status)
     if spec == "demo":
-        from stra_live.sources.simulated import SimulatorSource
+        from stra_live.sources.demo import DemoSource
 
-        return SimulatorSource(simulator)
+        return DemoSource(simulator)
     if spec == "camera":
         return DavisCameraSource(camera, on_status=on_status)
     if spec.startswith("tcp://"):
@@ -104,17 +106,17 @@ def default_source(*, camera: CameraConfig | None = None, simulator: Any = None,
         discover: lists cameras (default ``dv.io.camera.discover``).
         opener: opens the camera (default dv-processing; tests inject a fake).
     """
-    from stra_live.sources.simulated import SimulatorSource
+    from stra_live.sources.demo import DemoSource
 
     found = discover_cameras(discover)
     if not found:
         log.info("no camera found; streaming the simulated demo scene")
-        return SimulatorSource(simulator)
+        return DemoSource(simulator)
     try:
         source = DavisCameraSource(camera, opener=opener, on_status=on_status)
     except InputError as error:
         log.warning("camera %s found but not usable (%s); streaming the demo scene instead",
                     ", ".join(found), error)
-        return SimulatorSource(simulator)
+        return DemoSource(simulator)
     log.info("streaming from %s", source.name)
     return source
