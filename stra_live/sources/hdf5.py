@@ -14,6 +14,8 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from stra_live.errors import InputError
 from stra_live.io.hqf_reader import DEFAULT_CHUNK_EVENTS, HqfReader
 from stra_live.sources.recording import (
@@ -53,6 +55,7 @@ class Hdf5Source(ReplaySource):
         self.path = Path(path)
         self.use_sharp = use_sharp
         self.chunk_events = chunk_events
+        self.frame_times = np.array([t for t, _, _ in windows], dtype=np.int64)
 
     @contextlib.contextmanager
     def _open_pass(self) -> Iterator[PassData]:

@@ -25,17 +25,19 @@ waiting for a deadline.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import Literal
+from typing import Literal, Self
 
 import numpy as np
 
 from stra_live.events import Frame, empty_events, validate_events
 from stra_live.io.recording import Recording, validate_frames
 from stra_live.sources.base import Packet
+from stra_live.sources.playback import PlaybackControl
 
 Pacing = Literal["fast", "realtime"]
 """``fast``: as fast as the consumer pulls; ``realtime``: at the recording's rate."""
@@ -97,10 +99,46 @@ class ReplaySource:
         self.fps = fps
         self._span = span
         self._closed = threading.Event()
+        self.frame_times = np.empty(0, dtype=np.int64)
+        """Sorted APS frame timestamps (us, file time); subclasses fill it."""
+        self.playback: PlaybackControl | None = None
+        """Live speed / loop / pause (the window's playback bar); None = the fixed settings."""
+        self.start_us = 0
+        """File time (us after the timeline start) the stream begins at (see :meth:`restarted`)."""
+
+    @property
+    def duration_us(self) -> int:
+        """Length of one pass over the file, in us (0 for an empty file)."""
+        if self._span is None:
+            return 0
+        return ((self._span[1] - self._span[0]) // self.packet_us + 1) * self.packet_us
+
+    def frame_number(self, timestamp: int) -> int:
+        """0-based number in the file of the frame with ``timestamp`` (stream time, any pass)."""
+        if self._span is None or not len(self.frame_times):
+            return 0
+        t0 = self._span[0]
+        file_time = t0 + (timestamp - t0) % self.duration_us
+        index = int(np.searchsorted(self.frame_times, file_time, side="right")) - 1
+        return min(max(index, 0), len(self.frame_times) - 1)
+
+    def restarted(self, start_us: int) -> Self:
+        """A fresh, unopened copy of this source that begins ``start_us`` after the file's start.
+
+        The copy shares the data and the :attr:`playback` control; the stream
+        it yields starts at the slice holding ``start_us`` (clamped to the file).
+        """
+        clone = copy.copy(self)
+        clone._closed = threading.Event()
+        clone.start_us = min(max(int(start_us), 0), max(self.duration_us - self.packet_us, 0))
+        return clone
 
     def packets(self) -> Iterator[Packet]:
         """Yield the packets of the recording (forever when looping) until :meth:`close`."""
         if self._span is None:
+            return
+        if self.playback is not None:
+            yield from self._controlled_packets(self.playback)
             return
         t0, t_last = self._span
         slices = (t_last - t0) // self.packet_us + 1
@@ -121,6 +159,25 @@ class ReplaySource:
                 return
             shift += pass_us
 
+    def _controlled_packets(self, control: PlaybackControl) -> Iterator[Packet]:
+        """:meth:`packets` under a live :class:`PlaybackControl`, from :attr:`start_us`."""
+        assert self._span is not None
+        t0, t_last = self._span
+        slices = (t_last - t0) // self.packet_us + 1
+        first = self.start_us // self.packet_us
+        shift = 0
+        while not self._closed.is_set():
+            for packet in self._one_pass(t0, slices, shift, first):
+                position = packet.watermark - shift - t0
+                if not control.release(packet.watermark, len(packet.frames), position,
+                                       self._closed):
+                    return
+                yield packet
+            if not control.loop:
+                return
+            shift += slices * self.packet_us
+            first = 0
+
     def close(self) -> None:
         """Stop ``packets()`` (from any thread) and release resources. Safe to call twice."""
         self._closed.set()
@@ -129,7 +186,7 @@ class ReplaySource:
         """Open one pass over the data; the context closes files when the pass ends."""
         raise NotImplementedError
 
-    def _one_pass(self, t0: int, slices: int, shift: int) -> Iterator[Packet]:
+    def _one_pass(self, t0: int, slices: int, shift: int, first: int = 0) -> Iterator[Packet]:
         with self._open_pass() as (chunks, frames):
             events = _EventCursor(chunks)
             pending = _FrameCursor(frames)
@@ -137,6 +194,8 @@ class ReplaySource:
                 end = t0 + (k + 1) * self.packet_us
                 batch = events.take_before(end)
                 attached = pending.take_ending_before(end)
+                if k < first:
+                    continue  # before a restart's start: read past, not sent
                 if shift:
                     batch["t"] += shift
                     attached = tuple(_shifted(frame, shift) for frame in attached)
@@ -162,6 +221,8 @@ class RecordingSource(ReplaySource):
                          packet_us, pacing, loop, speed,
                          fps=frame_rate(frame.timestamp for frame in recording.frames))
         self.recording = recording
+        self.frame_times = np.array([frame.timestamp for frame in recording.frames],
+                                    dtype=np.int64)
 
     @contextlib.contextmanager
     def _open_pass(self) -> Iterator[PassData]:
