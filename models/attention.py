@@ -3,6 +3,20 @@
 Both run on an (h, w) grid of ``attention_scale``-pixel cells, so an attention
 matrix has (h*w)^2 entries: 690^2 for a 240x180 frame at scale 8, where full
 resolution would need 43200^2 = 1.9e9.
+
+Two similarity measures (``ModelConfig.attention``):
+
+* ``"dot"``: the paper's non-local block, softmax(q . k / sqrt(D)). Trained on
+  a CPU budget its weights stayed within a few percent of uniform: with
+  small, freshly initialised projections every logit is near zero, nothing
+  tells a query where it sits, and the read-out is a blurred global mean the
+  decoder learns to ignore.
+* ``"cosine"``: queries and keys first receive a fixed 2-D sinusoidal position
+  code (scaled by a learned gain), are L2-normalised, and their cosine is
+  multiplied by a learned temperature (log-parametrised, started at 10, capped
+  at 100; as in Swin Transformer V2). The position code makes "my own cell and
+  its neighbours" the prior from the first step, and the temperature lets a
+  query commit to a few cells instead of averaging all 690.
 """
 
 from __future__ import annotations
@@ -18,6 +32,8 @@ from torch import nn
 from models.blocks import NEGATIVE_SLOPE, conv1x1, conv3x3
 from models.encodings import MemoryEntry
 
+AttentionKind = Literal["dot", "cosine"]
+
 Role = Literal["past", "future"]
 """Which neighbour an event sequence is to the current one: T-1 = "past", T+1 = "future"."""
 
@@ -29,13 +45,90 @@ def _tokens(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(2).transpose(1, 2)
 
 
+_INITIAL_TEMPERATURE = 10.0
+_MAX_TEMPERATURE = 100.0
+
+
+def position_code(dim: int, height: int, width: int, like: torch.Tensor) -> torch.Tensor:
+    """Fixed 2-D sinusoidal code ``(1, dim, height, width)`` on ``like``'s device and dtype.
+
+    Half the channels encode the row, half the column, each as sin/cos pairs
+    at wavelengths from 2 to about 4x the grid's size, so nearby cells have
+    similar codes and distant ones do not.
+    """
+    quarter = max(dim // 4, 1)
+    wavelengths = 2.0 * (2.0 * max(height, width)) ** (
+        torch.arange(quarter, device=like.device, dtype=torch.float32) / quarter
+    )
+    rows = torch.arange(height, device=like.device, dtype=torch.float32)
+    cols = torch.arange(width, device=like.device, dtype=torch.float32)
+    row_phase = 2 * math.pi * rows[None, :, None] / wavelengths[:, None, None]
+    col_phase = 2 * math.pi * cols[None, None, :] / wavelengths[:, None, None]
+    parts = [wave(phase).expand(-1, height, width)
+             for phase in (row_phase, col_phase) for wave in (torch.sin, torch.cos)]
+    code = torch.cat(parts)[:dim]
+    if code.shape[0] < dim:
+        code = torch.cat([code, code.new_zeros(dim - code.shape[0], height, width)])
+    return code[None].to(like.dtype)
+
+
+class Similarity(nn.Module):
+    """Turns projected query and key maps into the operands of a softmax attention.
+
+    For "dot" it only flattens them; for "cosine" it adds the position code,
+    normalises, and folds the learned temperature into the queries, so both
+    kinds then run the same :func:`_softmax_attention` with scale 1 / sqrt(D)
+    or 1.
+    """
+
+    def __init__(self, dim: int, kind: AttentionKind) -> None:
+        super().__init__()
+        if kind not in ("dot", "cosine"):
+            raise ValueError(f"attention kind must be 'dot' or 'cosine', got {kind!r}")
+        self.kind = kind
+        if kind == "cosine":
+            self.log_temperature = nn.Parameter(torch.tensor(math.log(_INITIAL_TEMPERATURE)))
+            self.position_gain = nn.Parameter(torch.tensor(1.0))
+
+    @property
+    def scale(self) -> float | None:
+        """Scale passed to the softmax attention (None = 1 / sqrt(D))."""
+        return 1.0 if self.kind == "cosine" else None
+
+    def key(self, key: torch.Tensor) -> torch.Tensor:
+        """``(B, D, h, w)`` projected keys -> ``(B, D, Nk)``."""
+        if self.kind == "cosine":
+            key = F.normalize(self._placed(key), dim=1)
+        return key.flatten(2)
+
+    def query(self, query: torch.Tensor) -> torch.Tensor:
+        """``(B, D, h, w)`` projected queries -> ``(B, Nq, D)``, temperature folded in."""
+        if self.kind == "dot":
+            return _tokens(query)
+        temperature = self.log_temperature.clamp(max=math.log(_MAX_TEMPERATURE)).exp()
+        return _tokens(F.normalize(self._placed(query), dim=1)) * temperature
+
+    @property
+    def temperature(self) -> float:
+        """The current temperature (1 / sqrt(D) is implied for "dot": reported as 0)."""
+        if self.kind == "dot":
+            return 0.0
+        return float(self.log_temperature.clamp(max=math.log(_MAX_TEMPERATURE)).exp())
+
+    def _placed(self, x: torch.Tensor) -> torch.Tensor:
+        _, d, h, w = x.shape
+        return x + self.position_gain * position_code(d, h, w, x)
+
+
 def _softmax_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                       need_weights: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Softmax attention ``softmax(query @ key / sqrt(D)) @ value``.
+                       need_weights: bool, scale: float | None = None,
+                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Softmax attention ``softmax(scale * query @ key) @ value``.
 
     Args:
         query: (B, Nq, D); key: (B, D, Nk); value: (B, Nk, D).
         need_weights: also return the (B, Nq, Nk) weights.
+        scale: logit scale; None = 1 / sqrt(D).
 
     Returns:
         the read-out (B, Nq, D) and the weights, or None without need_weights.
@@ -49,9 +142,11 @@ def _softmax_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tens
         # anything else falls back to a path slower than the explicit one.
         query, key, value = (x.contiguous().unsqueeze(1)
                              for x in (query, key.transpose(1, 2), value))
-        return F.scaled_dot_product_attention(query, key, value).squeeze(1), None
+        read = F.scaled_dot_product_attention(query, key, value, scale=scale)
+        return read.squeeze(1), None
     # Scaling the (Nq, D) queries is cheaper than scaling the (Nq, Nk) scores.
-    weights = torch.softmax((query / math.sqrt(query.shape[-1])) @ key, dim=-1)
+    factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    weights = torch.softmax((query * factor) @ key, dim=-1)
     return weights @ value, weights
 
 
@@ -63,10 +158,12 @@ class SpatialFusionBlock(nn.Module):
     positions are softmax-normalised and read out the values. As in a
     non-local block, the read-out is projected and added to the query features,
     so what the queries carry (events, TMB read-out) also reaches the output.
+    ``kind`` chooses the similarity (see the module docstring).
     """
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, kind: AttentionKind = "dot") -> None:
         super().__init__()
+        self.similarity = Similarity(dim, kind)
         self.theta = conv1x1(dim, dim)
         self.phi = conv1x1(dim, dim)
         self.g = conv1x1(dim, dim)
@@ -87,10 +184,10 @@ class SpatialFusionBlock(nn.Module):
             with Nq = Nk = h*w, rows summing to 1 (None without need_weights).
         """
         b, d, h, w = events.shape
-        query = _tokens(self.theta(events))
-        key = self.phi(frames).flatten(2)
+        query = self.similarity.query(self.theta(events))
+        key = self.similarity.key(self.phi(frames))
         value = _tokens(self.g(frames))
-        read, weights = _softmax_attention(query, key, value, need_weights)
+        read, weights = _softmax_attention(query, key, value, need_weights, self.similarity.scale)
         read = read.transpose(1, 2).reshape(b, d, h, w)
         return events + self.out(read), weights
 
@@ -102,11 +199,14 @@ class TemporalMemoryBlock(nn.Module):
     key and value then come from its role's specific conv (:meth:`memory_entry`),
     and the current sequence's query attends over all entries' keys at once
     (one softmax over K * Nk positions) to read their values (:meth:`forward`).
+    ``kind`` chooses the similarity (see the module docstring); with "cosine"
+    the position code tells a query which cells of a neighbour are its own.
     """
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, kind: AttentionKind = "dot") -> None:
         super().__init__()
         self.dim = dim
+        self.similarity = Similarity(dim, kind)
         self.shared = nn.Sequential(conv3x3(dim, dim), nn.LeakyReLU(NEGATIVE_SLOPE, inplace=True))
         self.specific = nn.ModuleDict({role: conv1x1(dim, 2 * dim) for role in ROLES})
         self.query = conv1x1(dim, dim)
@@ -121,7 +221,7 @@ class TemporalMemoryBlock(nn.Module):
         if role not in self.specific:
             raise ValueError(f"memory role must be one of {ROLES}, got {role!r}")
         key, value = self.specific[role](shared).chunk(2, dim=1)
-        return MemoryEntry(key=key.flatten(2), value=_tokens(value))
+        return MemoryEntry(key=self.similarity.key(key), value=_tokens(value))
 
     def forward(
         self, shared: torch.Tensor, memory: Sequence[MemoryEntry], need_weights: bool = True
@@ -145,10 +245,11 @@ class TemporalMemoryBlock(nn.Module):
         nk = memory[0].key.shape[-1]
         if any(entry.key.shape[-1] != nk for entry in memory):
             raise ValueError("memory entries cover different attention grids")
-        query = _tokens(self.query(shared))
+        query = self.similarity.query(self.query(shared))
         keys = torch.cat([entry.key for entry in memory], dim=-1)
         values = torch.cat([entry.value for entry in memory], dim=1)
-        read, weights = _softmax_attention(query, keys, values, need_weights)
+        read, weights = _softmax_attention(query, keys, values, need_weights,
+                                           self.similarity.scale)
         read = read.transpose(1, 2).reshape(b, d, h, w)
         if weights is not None:
             weights = weights.reshape(b, nq, len(memory), nk)

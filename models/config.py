@@ -8,8 +8,10 @@ same fields as JSON (:func:`ModelConfig.to_dict` / :func:`ModelConfig.from_mappi
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from models.representation import InputRepresentation
 
 LEVELS = 3
 """Encoder/decoder scales: C, 2C, 4C channels at 1, 1/2, 1/4 of the stem's resolution."""
@@ -34,8 +36,9 @@ class ModelConfig:
         res_units: R, res-units in each of the decoder's two finer ResBlocks.
         encoder_units: res-units per scale in each encoder and in the decoder's
             coarsest ResBlock.
-        bins: temporal bins of each event voxel grid (input channels of the
-            event encoder).
+        representation: the event input (voxel bins, normalisation, EDI
+            channels), built by :func:`models.representation.build_event_input`;
+            its ``channels`` are the event encoder's input channels.
         attention_scale: image pixels per attention cell along each axis; the
             SFB and TMB attend on an (H/scale, W/scale) grid, which keeps their
             (Nq, Nk) matrices small (full resolution would need N = H*W).
@@ -51,12 +54,17 @@ class ModelConfig:
         use_tmb: use the Temporal Memory Block (needs ``use_events``).
         use_sfb: use the Spatial Fusion Block (without it, the TMB's read-out is
             injected into the decoder directly).
+        attention: "dot" = scaled dot-product of the projected features (the
+            paper's non-local block); "cosine" = cosine similarity of queries and
+            keys that carry a 2-D position code, times a learned temperature
+            (see :mod:`models.attention`: plain dot products stayed uniform in
+            training).
     """
 
     channels: int = 32
     res_units: int = 8
     encoder_units: int = 1
-    bins: int = 5
+    representation: InputRepresentation = field(default_factory=InputRepresentation)
     attention_scale: int = 8
     attention_dim: int = 64
     stem: Literal["conv", "space_to_depth"] = "conv"
@@ -64,9 +72,21 @@ class ModelConfig:
     use_events: bool = True
     use_tmb: bool = True
     use_sfb: bool = True
+    attention: Literal["dot", "cosine"] = "dot"
 
     def __post_init__(self) -> None:
-        for name in ("channels", "res_units", "encoder_units", "bins", "attention_dim"):
+        if isinstance(self.representation, dict):
+            rep = InputRepresentation.from_mapping(self.representation)
+            object.__setattr__(self, "representation", rep)
+        if not isinstance(self.representation, InputRepresentation):
+            raise ValueError(
+                f"ModelConfig.representation: expected a mapping, got {self.representation!r}"
+            )
+        if self.attention not in ("dot", "cosine"):
+            raise ValueError(
+                f"ModelConfig.attention: must be 'dot' or 'cosine', got {self.attention!r}"
+            )
+        for name in ("channels", "res_units", "encoder_units", "attention_dim"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"ModelConfig.{name}: must be a positive integer, got {value!r}")
@@ -91,6 +111,11 @@ class ModelConfig:
             raise ValueError("ModelConfig.use_tmb: the TMB needs events; set use_events: true")
 
     @property
+    def bins(self) -> int:
+        """Temporal bins of each raw voxel grid (the representation's)."""
+        return self.representation.bins
+
+    @property
     def coarsest_scale(self) -> int:
         """Image pixels per feature cell at the decoder's coarsest scale."""
         return self.stem_factor * 2 ** (LEVELS - 1)
@@ -102,11 +127,20 @@ class ModelConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable mapping of every field."""
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["representation"] = self.representation.to_dict()
+        return data
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> ModelConfig:
-        """Inverse of :meth:`to_dict`; unknown keys raise ValueError naming them."""
+        """Inverse of :meth:`to_dict`; unknown keys raise ValueError naming them.
+
+        Files written before the representation had a name carry a top-level
+        ``bins``: they are the plain "voxel" representation with that many bins.
+        """
+        data = dict(data)
+        if "bins" in data and "representation" not in data:
+            data["representation"] = {"kind": "voxel", "bins": data.pop("bins")}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

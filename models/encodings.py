@@ -36,11 +36,15 @@ class EventEncoding:
         shared: ``(B, D, h, w)`` output of the TMB's shared convolution, the
             input of its query (current sequence) and of its specific
             convolutions (memory entries); None when the TMB is off.
+        base: ``(B, 1, Hp, Wp)`` the image the decoder's residual is added to
+            when the representation provides one (its EDI channel); None = the
+            blurry frame.
     """
 
     scales: tuple[torch.Tensor, ...]
     grid: torch.Tensor | None
     shared: torch.Tensor | None
+    base: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ Data flow for output T (``forward`` and, piece by piece, the streaming engine):
    injected at every decoder scale; the decoder predicts a residual added to
    the blurry centre frame.
 
-Voxels arrive as raw signed event counts; the model maps them through
-``sign(v) * log1p(|v|)`` (after replacing NaN/inf by 0), which compresses the
-range of scenes with very different event rates without any statistics.
+Event inputs arrive already built by
+:func:`models.representation.build_event_input` (the representation named in
+the configuration); with EDI channels, the residual is added to the EDI image
+instead of the blurry frame.
 """
 
 from __future__ import annotations
@@ -37,12 +38,6 @@ from models.unet import Decoder, Encoder
 
 NEIGHBOURS = 3
 """Frames (and event sequences) per output: T-1, T, T+1."""
-
-
-def normalise_voxel(voxel: torch.Tensor) -> torch.Tensor:
-    """Raw signed counts -> ``sign(v) * log1p(|v|)``, with NaN and +-inf replaced by 0."""
-    voxel = torch.nan_to_num(voxel, nan=0.0, posinf=0.0, neginf=0.0)
-    return torch.sign(voxel) * torch.log1p(voxel.abs())
 
 
 class STRA(nn.Module):
@@ -76,15 +71,17 @@ class STRA(nn.Module):
         self.sfb: SpatialFusionBlock | None = None
         self.tmb: TemporalMemoryBlock | None = None
         if c.use_events:
-            self.event_encoder = Encoder(c.bins, c.channels, c.encoder_units, c.stem_factor, LEVELS)
+            self.event_encoder = Encoder(
+                c.representation.channels, c.channels, c.encoder_units, c.stem_factor, LEVELS
+            )
             self.event_skip = nn.ModuleList(conv1x1(w, w) for w in widths)
             if attends:
                 self.event_grid = GridFusion(c.channels, dim, cell_sizes, c.attention_scale)
         if c.use_sfb:
             self.frame_grid = GridFusion(c.channels, dim, cell_sizes, c.attention_scale)
-            self.sfb = SpatialFusionBlock(dim)
+            self.sfb = SpatialFusionBlock(dim, c.attention)
         if c.use_tmb:
-            self.tmb = TemporalMemoryBlock(dim)
+            self.tmb = TemporalMemoryBlock(dim, c.attention)
         units = (c.res_units,) * (LEVELS - 1) + (c.encoder_units,)
         self.decoder = Decoder(
             c.channels, units, c.stem_factor, c.attention_dim if attends else None
@@ -108,15 +105,18 @@ class STRA(nn.Module):
         self._check_padded(frame, 1, "frame")
         return FrameEncoding(scales=self.frame_encoder(frame))
 
-    def encode_events(self, voxel: torch.Tensor) -> EventEncoding:
-        """Encode one padded voxel grid ``(B, bins, Hp, Wp)`` of raw signed counts."""
+    def encode_events(self, event_input: torch.Tensor) -> EventEncoding:
+        """Encode one padded event input ``(B, channels, Hp, Wp)`` (see models.representation)."""
         if self.event_encoder is None:
             raise ValueError("encode_events: this model was built with use_events=False")
-        self._check_padded(voxel, self.config.bins, "voxel")
-        scales = self.event_encoder(normalise_voxel(voxel))
+        representation = self.config.representation
+        self._check_padded(event_input, representation.channels, "event input")
+        scales = self.event_encoder(event_input)
         grid = self.event_grid(scales) if self.event_grid is not None else None
         shared = self.tmb.embed(grid) if self.tmb is not None and grid is not None else None
-        return EventEncoding(scales=scales, grid=grid, shared=shared)
+        base_channel = representation.base_channel
+        base = None if base_channel is None else event_input[:, base_channel:base_channel + 1]
+        return EventEncoding(scales=scales, grid=grid, shared=shared, base=base)
 
     def memory_entry(self, encoding: EventEncoding, role: Role) -> MemoryEntry:
         """TMB key and value of a neighbouring sequence ("past" = T-1, "future" = T+1)."""
@@ -136,7 +136,8 @@ class STRA(nn.Module):
 
         Args:
             frames: encodings of frames T-1, T, T+1.
-            blurry_centre: (B, 1, Hp, Wp) the padded blurry frame T.
+            blurry_centre: (B, 1, Hp, Wp) the padded blurry frame T; the
+                residual's base unless the events carry one (EDI channels).
             events: encoding of the current (T) event sequence; None only for
                 a frames-only model.
             memory: K >= 0 TMB entries (normally past and future); ignored when
@@ -160,7 +161,8 @@ class STRA(nn.Module):
                 x + proj(e) for x, proj, e in zip(cb, self.event_skip, events.scales, strict=True)
             )
         context, sfb_weights, tmb_weights = self._attend(cb, events, memory, return_attention)
-        output = blurry_centre + self.decoder(skips, context)
+        base = events.base if events is not None and events.base is not None else blurry_centre
+        output = base + self.decoder(skips, context)
         if not return_attention:
             return output, None
         height, width = blurry_centre.shape[-2:]
@@ -200,15 +202,16 @@ class STRA(nn.Module):
 
         Args:
             frames: (B, 3, H, W) blurry frames T-1, T, T+1 in [0, 1], any H, W.
-            voxels: (B, 3, bins, H, W) their event voxel grids, raw signed counts
-                (ignored by a frames-only model).
+            voxels: (B, 3, channels, H, W) their event inputs, built by
+                :func:`models.representation.build_event_input` (ignored by a
+                frames-only model).
             return_attention: also return the attention weights (on the padded grid).
 
         Returns:
             (B, 1, H, W) deblurred frame T (not clipped), and the attention
             weights or None.
         """
-        bins = self.config.bins
+        bins = self.config.representation.channels
         if frames.dim() != 4 or frames.shape[1] != NEIGHBOURS:
             raise ValueError(f"frames: expected (B, 3, H, W), got {tuple(frames.shape)}")
         expected = (frames.shape[0], NEIGHBOURS, bins, *frames.shape[-2:])
@@ -246,6 +249,7 @@ class STRA(nn.Module):
                 scales=tuple(take(x) for x in joint.scales),
                 grid=take(joint.grid) if joint.grid is not None else None,
                 shared=take(joint.shared) if joint.shared is not None else None,
+                base=take(joint.base) if joint.base is not None else None,
             )
 
         past, current, future = pick(0), pick(1), pick(2)

@@ -12,6 +12,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from models.config import ModelConfig
+from models.representation import InputRepresentation
 from stra_live.simulator.config import SceneConfig, SimConfig
 from stra_live.training.config import DataConfig, DataSource, OptimConfig, TrainConfig
 from stra_live.training.data_sources import simulated_recording
@@ -21,7 +22,8 @@ from stra_live.training.trainer import Trainer
 
 WORLD = 2
 BATCH = 2
-TINY = ModelConfig(channels=4, res_units=1, bins=2, attention_dim=8)
+TINY = ModelConfig(channels=4, res_units=1, representation=InputRepresentation(bins=2),
+                   attention_dim=8)
 SIM = SimConfig(scene=SceneConfig(resolution=(24, 32)))
 
 

@@ -13,6 +13,7 @@ import torch
 
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.config import ModelConfig
+from models.representation import InputRepresentation, build_event_input
 from models.stra import STRA
 from stra_live.cli.eval import main
 from stra_live.errors import InputError
@@ -167,7 +168,8 @@ def test_find_recordings_and_unknown_methods(tmp_path: Path) -> None:
 
 def _tiny_checkpoint(path: Path, **overrides: object) -> None:
     torch.manual_seed(0)
-    config = ModelConfig(channels=4, res_units=1, encoder_units=1, bins=3, attention_scale=4,
+    config = ModelConfig(channels=4, res_units=1, encoder_units=1,
+                         representation=InputRepresentation(bins=3), attention_scale=4,
                          attention_dim=8, **overrides)
     save_checkpoint(path, STRA(config), config)
 
@@ -183,12 +185,15 @@ def test_stra_runs_the_checkpoint_on_the_three_windows(tmp_path: Path, overrides
     prev, cur, nxt = next(scored_triplets(windows_for(recording, 5)))
     model, _, _ = load_checkpoint(weights)
     frames = torch.from_numpy(np.stack([prev.blurry, cur.blurry, nxt.blurry]))[None]
+    representation = model.config.representation
     voxels = torch.from_numpy(np.stack([
-        events_to_voxel(recording.events, 3, H, W, w.t_start, w.t_end) for w in (prev, cur, nxt)
+        build_event_input(representation, events_to_voxel(recording.events, 3, H, W, w.t_start,
+                                                          w.t_end), w.blurry)
+        for w in (prev, cur, nxt)
     ]))[None]
     assert voxels.abs().sum() > 0
     with torch.inference_mode():
-        expected = model(frames, voxels)[0][0, 0].numpy()
+        expected = model(frames, voxels)[0][0, 0].clamp(0, 1).numpy()
         without_events = model(frames, torch.zeros_like(voxels))[0][0, 0].numpy()
         swapped = model(frames.flip(1), voxels)[0][0, 0].numpy()
     output = stra(prev, cur, nxt, recording.events)

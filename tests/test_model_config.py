@@ -20,7 +20,7 @@ PAPER_PARAMETERS = 2.36e6
     [
         ({"channels": 0}, "channels"),
         ({"res_units": -1}, "res_units"),
-        ({"bins": True}, "bins"),
+        ({"attention": "dotty"}, "attention"),
         ({"attention_scale": 6}, "attention_scale"),
         ({"attention_dim": 0}, "attention_dim"),
         ({"stem": "conv", "stem_factor": 2}, "stem_factor"),

@@ -138,7 +138,7 @@ def test_unpadded_inputs_are_rejected():
     model = tiny()
     with pytest.raises(ValueError, match="stride"):
         model.encode_frame(torch.rand(1, 1, 30, 40))
-    with pytest.raises(ValueError, match="voxel"):
+    with pytest.raises(ValueError, match="event input"):
         model.encode_events(torch.rand(1, BINS + 1, 32, 40))
     with pytest.raises(ValueError, match="use_events"):
         tiny(use_events=False, use_tmb=False).encode_events(torch.rand(1, BINS, 32, 40))

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from models.config import ModelConfig
+from models.representation import InputRepresentation
 from models.stra import STRA
 from stra_live.engine.config import EngineConfig
 from stra_live.engine.engine import StreamingEngine
@@ -23,7 +24,8 @@ EXPOSURE_US = 6_000
 
 def tiny_runtime(seed: int = 0, **overrides: object) -> ModelRuntime:
     torch.manual_seed(seed)
-    config = ModelConfig(channels=4, res_units=1, bins=3, attention_scale=4, attention_dim=8,
+    config = ModelConfig(channels=4, res_units=1, representation=InputRepresentation(bins=3),
+                         attention_scale=4, attention_dim=8,
                          **overrides)  # type: ignore[arg-type]
     model = STRA(config)
     # Non-trivial weights everywhere so that an input mix-up shows in the output.

@@ -9,11 +9,13 @@ import torch
 
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.config import ModelConfig
+from models.representation import InputRepresentation
 from models.stra import STRA
 from stra_live.errors import CheckpointError, InputError
 from stra_live.training.checkpoints import RunCheckpoints
 
-TINY = ModelConfig(channels=4, res_units=1, bins=2, attention_dim=8)
+TINY = ModelConfig(channels=4, res_units=1, representation=InputRepresentation(bins=2),
+                   attention_dim=8)
 
 
 def trained_parts(seed: int) -> tuple[STRA, torch.optim.Optimizer, torch.optim.lr_scheduler.StepLR]:
@@ -71,7 +73,8 @@ def test_refuses_mismatched_or_missing_files(tmp_path: Path) -> None:
     save_checkpoint(store.last_path, model, TINY, {"step": 5})  # weights from a later step
     with pytest.raises(InputError, match=r"from step 5 but last_state\.pt from step 3"):
         store.load_last(model, torch.device("cpu"))
-    other = ModelConfig(channels=8, res_units=1, bins=2, attention_dim=8)
+    other = ModelConfig(channels=8, res_units=1, representation=InputRepresentation(bins=2),
+                        attention_dim=8)
     with pytest.raises(CheckpointError, match="channels"):
         RunCheckpoints(tmp_path, other).load_last(STRA(other), torch.device("cpu"))
     store.state_path.write_bytes(b"not a torch file")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from models.representation import InputRepresentation
 from stra_live.io.hdf5 import write_hqf
 from stra_live.simulator.config import SceneConfig, SimConfig
 from stra_live.training import dataset as dataset_module
@@ -23,7 +24,8 @@ def recordings() -> list:
 
 
 def make_dataset(refs: list, seed: int = 5) -> TrainDataset:
-    return TrainDataset(refs, bins=3, crop=16, hflip=True, k_range=(3, 5), seed=seed)
+    return TrainDataset(refs, representation=InputRepresentation(bins=3), crop=16, hflip=True,
+                        k_range=(3, 5), seed=seed)
 
 
 def test_a_sample_depends_only_on_seed_and_index(recordings: list) -> None:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from models.config import ModelConfig
+from models.representation import InputRepresentation
 from stra_live.simulator.config import SceneConfig, SimConfig
 from stra_live.training.config import DataConfig, DataSource, OptimConfig, TrainConfig
 from stra_live.training.data_sources import simulated_recording
@@ -16,7 +17,8 @@ from stra_live.training.dataset import TrainDataset
 from stra_live.training.distributed import DistContext
 from stra_live.training.trainer import Trainer
 
-TINY = ModelConfig(channels=4, res_units=1, bins=2, attention_dim=8)
+TINY = ModelConfig(channels=4, res_units=1, representation=InputRepresentation(bins=2),
+                   attention_dim=8)
 
 
 @pytest.fixture
@@ -37,7 +39,8 @@ def test_learning_rate_drops_by_a_quarter_every_decay_period(tmp_path: Path) -> 
         out_dir=str(tmp_path),
     )
     sim = SimConfig(scene=SceneConfig(resolution=(16, 16)))
-    data = TrainDataset([simulated_recording(sim, "train", 0.1, 0)], bins=2, crop=16,
+    data = TrainDataset([simulated_recording(sim, "train", 0.1, 0)],
+                        representation=InputRepresentation(bins=2), crop=16,
                         hflip=False, k_range=(3, 3), seed=0)
     trainer = Trainer(config, TINY, data, [], DistContext())
     used = []

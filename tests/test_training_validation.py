@@ -7,6 +7,8 @@ import pytest
 import torch
 from torch import nn
 
+from models.config import ModelConfig
+from models.representation import InputRepresentation
 from stra_live.errors import InputError
 from stra_live.evaluation.metrics import psnr, ssim
 from stra_live.evaluation.protocol import scored_triplets, synthesize_windows
@@ -21,6 +23,7 @@ class BlurryCentre(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.scale = nn.Parameter(torch.ones(()))
+        self.config = ModelConfig(representation=InputRepresentation(bins=3))
         self.shapes: list[tuple[int, ...]] = []
 
     def forward(self, frames: torch.Tensor, voxels: torch.Tensor) -> tuple[torch.Tensor, None]:
@@ -33,7 +36,7 @@ def test_scores_equal_the_protocols_blurry_baseline() -> None:
     sim = SimConfig(scene=SceneConfig(resolution=(20, 28)))
     recordings = [simulated_recording(sim, "val", 0.1, seed) for seed in (3, 4)]
     model = BlurryCentre().train()
-    result = validate(model, recordings, bins=3, k=5, max_windows=0, device=torch.device("cpu"))
+    result = validate(model, recordings, k=5, max_windows=0, device=torch.device("cpu"))
     expected_psnr, expected_ssim = [], []
     for rec in recordings:
         for _, window, _ in scored_triplets(synthesize_windows(rec.frames, 5)):
@@ -58,5 +61,5 @@ def test_too_short_sequences_are_reported() -> None:
     sim = SimConfig(scene=SceneConfig(resolution=(8, 8)))
     recording = simulated_recording(sim, "val", 0.02, 1)
     with pytest.raises(InputError, match="too short"):
-        validate(BlurryCentre(), [recording], 3, 9, 0, torch.device("cpu"))
+        validate(BlurryCentre(), [recording], 9, 0, torch.device("cpu"))
 

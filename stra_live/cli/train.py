@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     from stra_live.training.run import run_training
 
     try:
-        config = load_config(TrainConfig, args.config, out_dir=args.out, device=args.device)
+        out_dir = str(args.out) if args.out is not None else None
+        config = load_config(TrainConfig, args.config, out_dir=out_dir, device=args.device)
     except ConfigError as error:
         log.error("%s", error)
         return 2

@@ -20,6 +20,7 @@ from models.config import ModelConfig
 from models.device import pick_device
 from models.encodings import AttentionWeights, EventEncoding, FrameEncoding, MemoryEntry
 from models.padding import crop
+from models.representation import build_event_input
 from models.stra import STRA
 from models.weights import default_weights
 
@@ -102,12 +103,20 @@ class ModelRuntime:
         with self._inference():
             return self.model.encode_frame(padded_frame)
 
-    def encode_events(self, voxel: np.ndarray) -> EventEncoding | None:
-        """Encoder features of one (bins, H, W) voxel grid; None for a frames-only network."""
+    def event_input(self, voxel: np.ndarray, image: np.ndarray) -> np.ndarray:
+        """The network's (channels, H, W) input of a (bins, H, W) voxel grid and (H, W) frame."""
+        return build_event_input(self.config.representation, voxel, image)
+
+    def encode_events(self, voxel: np.ndarray, image: np.ndarray) -> EventEncoding | None:
+        """Encoder features of one window: its (bins, H, W) voxel grid and (H, W) blurry frame.
+
+        None for a frames-only network.
+        """
         if not self.uses_events:
             return None
+        event_input = self.event_input(voxel, image)
         with self._inference():
-            return self.model.encode_events(self._tensor(voxel))
+            return self.model.encode_events(self._tensor(event_input))
 
     def memory_entry(self, encoding: EventEncoding | None, role: str) -> MemoryEntry | None:
         """TMB key/value of a sequence in a role ("past"/"future"); None without a TMB."""
@@ -138,7 +147,8 @@ class ModelRuntime:
         measured against.
         """
         frame_tensor = torch.from_numpy(np.ascontiguousarray(frames, dtype=np.float32))[None]
-        voxel_tensor = torch.from_numpy(np.ascontiguousarray(voxels, dtype=np.float32))[None]
+        inputs = np.stack([self.event_input(v, f) for v, f in zip(voxels, frames, strict=True)])
+        voxel_tensor = torch.from_numpy(inputs)[None]
         with self._inference():
             output, _ = self.model(frame_tensor.to(self.device), voxel_tensor.to(self.device))
         return output[0, 0].float().clamp(0.0, 1.0).cpu().numpy()

@@ -74,7 +74,7 @@ class FrameSlot:
     def event_encoding(self, runtime: ModelRuntime, counter: WorkCounter) -> EventEncoding | None:
         """Encoder features of the event sequence (None for a frames-only network)."""
         if not self._event_encoded:
-            self._event_encoding = runtime.encode_events(self.voxel)
+            self._event_encoding = runtime.encode_events(self.voxel, self.image)
             self._event_encoded = True
             counter.events_encoded += self._event_encoding is not None
         return self._event_encoding

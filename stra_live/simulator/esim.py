@@ -23,6 +23,9 @@ _NEVER = -1e18
 _RANGE_SLACK = 1e-6
 """Intensities this far outside [0, 1] are float rounding, not bad input."""
 
+_DARK_OFFSET = 20.0 / 255.0
+"""Intensity added before scaling the photoreceptor's bandwidth (v2e: (I + 20) / 275)."""
+
 _EVENT_STREAM = 0x5EED
 """Salt separating the simulator's random stream from the scene's for the same seed."""
 
@@ -62,6 +65,10 @@ class EventSimulator:
             noise.draw_leak_rates(self._rng, self.resolution, c.leak_rate_hz, c.leak_jitter)
             * self._pos_thr * 1e-6
         )
+        self._hot = noise.draw_hot_pixels(
+            self._rng, self.resolution, c.hot_pixel_fraction, c.hot_pixel_rate_hz
+        )
+        self._lowpass = np.zeros(self.resolution, dtype=np.float32)
         self._prev_log = np.zeros(self.resolution)
         self._ref = np.zeros(self.resolution)
         self._last_t = np.full(self.resolution, _NEVER)
@@ -92,6 +99,7 @@ class EventSimulator:
         the same). Thresholds and leak rates are kept; no events are emitted.
         """
         image = self._checked(frame)
+        self._lowpass[:] = image
         self._prev_log[:] = lin_log(image, self.config.lin_log_cutoff)
         self._ref[:] = self._prev_log
         if self.config.leak_rate_hz > 0:
@@ -119,7 +127,7 @@ class EventSimulator:
             raise InputError(
                 self.name, f"frame time {t_us} us is not after the previous one ({self._t_prev} us)"
             )
-        image = self._checked(frame)
+        image = self._photoreceptor(self._checked(frame), t_us - self._t_prev)
         t_prev, self._t_prev = self._t_prev, t_us
         leak_drop = self._leak_per_us * float(t_us - t_prev)
         total = kernels.count_crossings(
@@ -138,8 +146,24 @@ class EventSimulator:
         shot = noise.shot_noise(
             self._rng, self.resolution, self.config.shot_noise_rate_hz, t_prev, t_us
         )
-        merged = [np.concatenate([c[:n], s]) for c, s in zip(columns, shot, strict=True)]
+        hot = noise.hot_pixel_events(self._rng, self.resolution[1], self._hot, t_prev, t_us)
+        merged = [np.concatenate([c[:n], s, h]) for c, s, h in zip(columns, shot, hot, strict=True)]
         return _pack_sorted(merged, t_prev)
+
+    def _photoreceptor(self, image: np.ndarray, dt_us: int) -> np.ndarray:
+        """The intensity the pixel sees: ``image`` through its first-order lowpass.
+
+        The bandwidth is ``photoreceptor_cutoff_hz`` at full intensity and falls
+        in proportion to (I + 20/255), so dark pixels lag (v2e's model; the
+        filter runs on intensity here, before the log response).
+        """
+        cutoff = self.config.photoreceptor_cutoff_hz
+        if cutoff <= 0:
+            return image
+        bandwidth = cutoff * (image + _DARK_OFFSET) / (1.0 + _DARK_OFFSET)
+        gain = np.minimum(2.0 * np.pi * bandwidth * (dt_us * 1e-6), 1.0).astype(np.float32)
+        self._lowpass += gain * (image - self._lowpass)
+        return np.clip(self._lowpass, 0.0, 1.0)
 
     def _checked(self, frame: np.ndarray) -> np.ndarray:
         """``frame`` as a C-contiguous float32 (H, W) array, or InputError."""

@@ -13,6 +13,7 @@ import numpy as np
 from stra_live.events import Frame, empty_events
 from stra_live.simulator.config import SimConfig
 from stra_live.simulator.esim import EventSimulator, simulator_seed
+from stra_live.simulator.profiles import recording_setup
 from stra_live.simulator.scene import SceneRenderer
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,13 @@ def simulate_sequence(config: SimConfig, seconds: float, seed: int) -> Simulated
     Args:
         config: scene and pixel model.
         seconds: duration; round(seconds * render_hz) frames, at least 2.
-        seed: the same seed gives the same sequence, bit for bit.
+        seed: the same seed gives the same sequence, bit for bit (with the
+            "realistic" profile it also picks the sensor and the speed).
     """
     count = max(2, round(seconds * config.scene.render_hz))
-    renderer = SceneRenderer(config.scene, seed)
-    simulator = EventSimulator(
-        config.scene.resolution, config.events, seed=simulator_seed(seed), name="stra-sim"
-    )
+    scene, sensor = recording_setup(config, seed)
+    renderer = SceneRenderer(scene, seed)
+    simulator = EventSimulator(scene.resolution, sensor, seed=simulator_seed(seed), name="stra-sim")
     images = np.empty((count, *config.scene.resolution), dtype=np.uint8)
     timestamps = np.empty(count, dtype=np.int64)
     chunks = [empty_events()]

@@ -34,6 +34,8 @@ class DataSource:
         seconds: sim only: length of each sequence.
         seed: sim only: scene seed of the first sequence; sequence i uses
             ``seed + i``. Training and validation seed ranges must not overlap.
+        profile: sim only: the sensor profile ("ideal" or "realistic", see
+            :mod:`stra_live.simulator.profiles`); None = the sim config's.
     """
 
     kind: SourceKind
@@ -41,6 +43,7 @@ class DataSource:
     sequences: int = 0
     seconds: float = 2.0
     seed: int = 0
+    profile: Literal["ideal", "realistic"] | None = None
 
     def __post_init__(self) -> None:
         if self.kind == "sim":

@@ -59,6 +59,8 @@ def ensure_sim_files(source: DataSource, split: Split, sim: SimConfig,
         generate: False only lists the paths (other ranks wait for rank 0).
     """
     sim = split_sim_config(sim, split)
+    if source.profile is not None:
+        sim = dataclasses.replace(sim, profile=source.profile)
     folder = Path(source.path)
     paths = [folder / sim_file_name(split, seed, source.seconds, sim) for seed in source.seeds]
     missing = [(seed, p) for seed, p in zip(source.seeds, paths, strict=True) if not p.exists()]

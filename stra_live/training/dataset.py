@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from models.representation import InputRepresentation, build_event_input
 from stra_live.event_index import EventIndex
 from stra_live.io.hdf5 import read_hqf
 from stra_live.io.recording import Recording
@@ -76,7 +77,7 @@ class TrainDataset(Dataset):
 
     Args:
         recordings: where samples come from (one is chosen uniformly per sample).
-        bins: temporal bins of each voxel grid (the model's ``bins``).
+        representation: the model's event input (``ModelConfig.representation``).
         crop: side of the square training patch, in pixels.
         hflip: mirror half the samples horizontally.
         k_range: (min, max) blur length for sharp-frame recordings, both included.
@@ -84,27 +85,37 @@ class TrainDataset(Dataset):
         cache_size: recordings each worker keeps in memory.
     """
 
-    def __init__(self, recordings: Sequence[RecordingRef], bins: int, crop: int, hflip: bool,
+    def __init__(self, recordings: Sequence[RecordingRef], representation: InputRepresentation,
+                 crop: int, hflip: bool,
                  k_range: tuple[int, int], seed: int, cache_size: int = 64) -> None:
         if not 1 <= k_range[0] <= k_range[1]:
             raise ValueError(f"blur lengths must satisfy 1 <= min <= max, got {k_range}")
         self.cache = RecordingCache(recordings, cache_size)
-        self.bins = bins
+        self.representation = representation
         self.crop = crop
         self.hflip = hflip
         self.k_range = k_range
         self.seed = seed
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        """Sample ``index``: frames (3, c, c), voxels (3, bins, c, c), target (1, c, c)."""
+        """Sample ``index``: frames (3, c, c), voxels (3, channels, c, c), target (1, c, c).
+
+        ``voxels`` holds the network's event inputs (see models.representation),
+        built after cropping: every channel is per pixel, so cropping first
+        gives the same patch for a fraction of the work.
+        """
         rng = np.random.default_rng([self.seed, index])
         recording, events = self.cache.get(int(rng.integers(0, len(self.cache))))
         triplet = random_triplet(recording, rng, self.k_range)
-        sample = triplet_sample(triplet, events, self.bins)
+        sample = triplet_sample(triplet, events, self.representation.bins)
         sample = augment(sample, rng, self.crop, self.hflip, source=recording.source)
+        inputs = np.stack([
+            build_event_input(self.representation, voxel, frame)
+            for voxel, frame in zip(sample.voxels, sample.frames, strict=True)
+        ])
         return {
             "frames": torch.from_numpy(sample.frames),
-            "voxels": torch.from_numpy(sample.voxels),
+            "voxels": torch.from_numpy(inputs),
             "target": torch.from_numpy(sample.target),
         }
 

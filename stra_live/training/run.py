@@ -76,7 +76,8 @@ def build_trainer(config: TrainConfig, ctx: DistContext) -> Trainer:
     log.info("%d training and %d validation sequence(s)", len(train_files), len(val_files))
     data = config.data
     train_set = TrainDataset(
-        train_files, bins=model_config.bins, crop=config.crop, hflip=config.hflip,
+        train_files, representation=model_config.representation, crop=config.crop,
+        hflip=config.hflip,
         k_range=(data.k_min, data.k_max), seed=config.seed, cache_size=data.cache_size,
     )
     val: list[Recording] = [read_hqf(p) for p in val_files] if ctx.is_main else []

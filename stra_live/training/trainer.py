@@ -185,7 +185,7 @@ class Trainer:
     def _validate(self, logger: _RunLogger) -> None:
         if self.ctx.is_main and self.val_recordings:
             data = self.config.data
-            result = validate(self.net, self.val_recordings, self.model_config.bins,
+            result = validate(self.net, self.val_recordings,
                               data.val_k, data.val_windows, self.ctx.device)
             logger.validation(self.step, result)
             if result.psnr > self.best_psnr:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
+from models.stra import STRA
+from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
 from stra_live.evaluation.metrics import psnr, ssim
 from stra_live.evaluation.protocol import scored_triplets, windows_for
@@ -52,14 +53,16 @@ def spread(items: Sequence[Triplet], limit: int) -> list[Triplet]:
 
 
 @torch.no_grad()
-def validate(model: nn.Module, recordings: Sequence[Recording], bins: int, k: int,
+def validate(model: STRA, recordings: Sequence[Recording], k: int,
              max_windows: int, device: torch.device) -> ValidationResult:
     """Score ``model`` on the full frames of ``recordings`` with blur length ``k``.
+
+    The network runs through :class:`ModelRuntime`, as in the app and in
+    ``stra-eval``, so validation scores what inference will produce.
 
     Args:
         model: the bare network (not the DDP wrapper), any input size.
         recordings: validation sequences.
-        bins: voxel bins (the model's ``bins``).
         k: blur length of the synthesised windows.
         max_windows: cap on scored windows per sequence (0 = all).
         device: where the model is.
@@ -68,7 +71,7 @@ def validate(model: nn.Module, recordings: Sequence[Recording], bins: int, k: in
         ValueError: no recording yields a scored window.
     """
     was_training = model.training
-    model.eval()
+    runtime = ModelRuntime(model, device)
     psnrs: list[float] = []
     ssims: list[float] = []
     preview = None
@@ -77,10 +80,8 @@ def validate(model: nn.Module, recordings: Sequence[Recording], bins: int, k: in
             events = EventIndex(recording.events)
             triplets = spread(list(scored_triplets(windows_for(recording, k))), max_windows)
             for triplet in triplets:
-                sample = triplet_sample(triplet, events, bins)
-                frames = torch.from_numpy(sample.frames)[None].to(device)
-                voxels = torch.from_numpy(sample.voxels)[None].to(device)
-                output = model(frames, voxels)[0][0, 0].float().clamp(0, 1).cpu().numpy()
+                sample = triplet_sample(triplet, events, model.config.bins)
+                output = runtime.forward(sample.frames, sample.voxels)
                 target = sample.target[0]
                 psnrs.append(psnr(target, output))
                 ssims.append(ssim(target, output))
