@@ -96,6 +96,26 @@ class DavisCameraSource(LiveDvSource):
         apply_camera_settings(camera, self.config)
         return camera
 
+    def update_settings(self, config: CameraConfig) -> list[str]:
+        """Apply new exposure / frame interval settings to the running camera (any thread).
+
+        They also hold for every reconnection. ``frames`` and ``serial`` cannot
+        change while streaming (they decide what the stream is): reopen for those.
+
+        Returns:
+            names of the dv setters that were called ([] while disconnected).
+
+        Raises:
+            ValueError: ``frames`` or ``serial`` differ from the running stream's.
+            InputError: the camera refused a setting.
+        """
+        if (config.frames, config.serial) != (self.config.frames, self.config.serial):
+            raise ValueError("frames and serial cannot change while streaming; reopen the camera")
+        self.config = config
+        with self._io_lock:
+            camera = self._input
+            return apply_camera_settings(camera, config) if camera is not None else []
+
 
 def open_dv_camera(config: CameraConfig, *, discover: Callable[[], list[Any]] | None = None,
                    open_device: Callable[[Any], CameraLike] | None = None) -> CameraLike:

@@ -107,6 +107,11 @@ class ReplaySource:
         """File time (us after the timeline start) the stream begins at (see :meth:`restarted`)."""
 
     @property
+    def start_time_us(self) -> int:
+        """File time (us) where the timeline starts (0 for an empty file)."""
+        return self._span[0] if self._span is not None else 0
+
+    @property
     def duration_us(self) -> int:
         """Length of one pass over the file, in us (0 for an empty file)."""
         if self._span is None:
