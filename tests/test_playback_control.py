@@ -47,6 +47,14 @@ def test_restart_begins_at_the_slice_of_the_time_asked_for() -> None:
     assert restarted.playback is source.playback
 
 
+def test_restart_drops_a_frame_exposed_before_its_start() -> None:
+    source = controlled(PlaybackControl(speed=None))
+    # 212 ms: the first slice is [210, 220) ms; frame 5 (exposed 200-210 ms) ends in it.
+    frames = [f.timestamp for p in source.restarted(5 * PERIOD + 12_000).packets()
+              for f in p.frames]
+    assert frames == [i * PERIOD for i in range(6, 10)]
+
+
 def test_paused_source_releases_one_frame_per_allowed_frame() -> None:
     control = PlaybackControl(speed=None)
     control.pause()

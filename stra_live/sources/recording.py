@@ -173,6 +173,11 @@ class ReplaySource:
         shift = 0
         while not self._closed.is_set():
             for packet in self._one_pass(t0, slices, shift, first):
+                begin = t0 + first * self.packet_us
+                if first and packet.frames and packet.frames[0].exposure_start < begin:
+                    # A frame exposed before the restart's first slice lacks some events.
+                    kept = tuple(f for f in packet.frames if f.exposure_start >= begin)
+                    packet = dataclasses.replace(packet, frames=kept, raw=None)
                 position = packet.watermark - shift - t0
                 if not control.release(packet.watermark, len(packet.frames), position,
                                        self._closed):
