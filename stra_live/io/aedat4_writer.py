@@ -1,32 +1,55 @@
-"""Streaming AEDAT4 writer on top of dv-processing's ``MonoCameraWriter``.
+"""Streaming AEDAT4 writer that encodes with NumPy and writes straight to the file.
+
+Why not dv-processing's ``MonoCameraWriter``: its Python API builds an
+``EventStore`` only event by event (``push_back``, about 0.5-0.9 M events/s),
+it buffers in C++ with no flush, and it aborts the whole process on a full
+disk. faery (Rust) writes AEDAT4 events from NumPy but cannot create frames
+from Python. This writer builds the packets itself (:mod:`stra_live.io.aedat4_packets`):
+events are one NumPy copy into dv's 16-byte layout (raw ``dv.EventStore``
+data is that layout already), compressed with LZ4 as dv does, and written
+with ``os.write``: there is no user-space buffer, so once a ``write_*`` call
+returns its data is in the operating system and survives a ``kill -9``.
+
+Files read back with dv-processing and with :func:`stra_live.io.aedat4.read_aedat4`.
+A file is indexed (its data table written) by :meth:`Aedat4Writer.close`;
+before that, and after a crash, its header says "no index" and readers scan
+the packets. A failed write (disk full) truncates the file back to its last
+complete packet, so what is on disk stays readable, then raises ``OSError``.
 
 Frames are stored the dv way: ``timestamp`` = first microsecond of the
 exposure and ``exposure`` = its length, so a :class:`Frame` is written with
 timestamp ``exposure_start`` and exposure ``exposure_end - exposure_start + 1``
-(the end is inclusive). ``Frame.timestamp`` itself is not stored when it
-differs from ``exposure_start``.
-
-Besides the APS ``frames`` stream the writer can hold further frame streams
-(e.g. ``deblurred``), each written and read back by name.
+(the end is inclusive). Besides the APS ``frames`` stream the writer can hold
+further frame streams (e.g. ``deblurred``), each written and read back by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import struct
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-import dv_processing as dv
 import numpy as np
 
 from stra_live.errors import InputError
 from stra_live.events import Frame, validate_events
+from stra_live.io import aedat4_packets as packets
 
 APS_STREAM = "frames"
 """Name of the APS frame stream (dv-processing's default)."""
 
 EVENT_STREAM = "events"
 """Name of the event stream (dv-processing's default)."""
+
+MAX_PACKET_EVENTS = 1 << 20
+"""Events per AEDAT4 packet at most (16 MiB before compression)."""
+
+WriteFn = Callable[[int, bytes | memoryview], int]
+"""``os.write``-like: (file descriptor, data) -> bytes written; replaceable for tests."""
 
 
 def dv_message(error: BaseException) -> str:
@@ -39,7 +62,7 @@ def dv_message(error: BaseException) -> str:
 
 
 class Aedat4Writer:
-    """Write events and frames to an AEDAT4 file as they come.
+    """Write events and frames to an AEDAT4 file as they come (see the module docstring).
 
     Args:
         path: file to create (replaced if it exists).
@@ -47,36 +70,56 @@ class Aedat4Writer:
         with_frames: add the APS ``frames`` stream.
         extra_frame_streams: names of further frame streams, e.g. ``("deblurred",)``.
         camera_name: camera name stored in the file.
+        compression: ``"lz4"`` (dv's default) or ``"none"``.
+        write: replaces ``os.write`` (tests inject a full or slow disk).
 
-    The file is complete only after :meth:`close` (or leaving the ``with``
-    block); a writer that is never closed leaves a file that
-    :func:`stra_live.io.aedat4.read_aedat4` can still recover.
+    Raises:
+        InputError: the file cannot be created.
     """
 
     def __init__(self, path: str | Path, resolution: tuple[int, int], with_frames: bool = True,
-                 extra_frame_streams: Sequence[str] = (), camera_name: str = "STRA Live") -> None:
+                 extra_frame_streams: Sequence[str] = (), camera_name: str = "STRA Live",
+                 compression: str = "lz4", *, write: WriteFn = os.write) -> None:
         self.path = str(path)
         self.resolution = (int(resolution[0]), int(resolution[1]))
         names = ([APS_STREAM] if with_frames else []) + list(extra_frame_streams)
         if len(set(names)) != len(names) or EVENT_STREAM in names:
             raise ValueError(f"frame stream names must be unique and not {EVENT_STREAM!r}: "
                              f"{names}")
+        if compression not in packets.COMPRESSION_CODES:
+            raise ValueError(f"compression must be one of {sorted(packets.COMPRESSION_CODES)}, "
+                             f"got {compression!r}")
+        self.compression = compression
+        self._write = write
+        streams = [(EVENT_STREAM, "EVTS")] + [(name, "FRME") for name in names]
+        self._ids = {name: i for i, (name, _) in enumerate(streams)}
         size = (self.resolution[1], self.resolution[0])  # dv takes (width, height)
-        config = dv.io.MonoCameraWriter.Config(camera_name)
-        config.addEventStream(size)
-        for name in names:
-            config.addFrameStream(size, name)
+        head, self._table_field = packets.header_bytes(
+            packets.description_xml(streams, size, camera_name), compression)
         try:
-            self._writer: dv.io.MonoCameraWriter | None = dv.io.MonoCameraWriter(self.path, config)
-        except RuntimeError as error:
-            raise InputError(path, f"cannot create AEDAT4 file: {dv_message(error)}") from error
+            self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except OSError as error:
+            raise InputError(path, f"cannot create AEDAT4 file: {error.strerror}") from error
+        self._position = 0
+        self._index: list[packets.PacketIndex] = []
         self._last_event_t: int | None = None
         self._last_frame_t = dict.fromkeys(names, -(1 << 62))
+        try:
+            self._write_all(head)
+        except OSError:
+            self._abandon()
+            raise
+        self._position = len(head)
 
     @property
     def frame_streams(self) -> tuple[str, ...]:
         """Names of the frame streams this writer holds."""
         return tuple(self._last_frame_t)
+
+    @property
+    def bytes_written(self) -> int:
+        """Size of the file so far."""
+        return self._position
 
     def __enter__(self) -> Aedat4Writer:
         return self
@@ -87,47 +130,126 @@ class Aedat4Writer:
 
     def write_events(self, events: np.ndarray) -> None:
         """Append (N,) EVENT_DTYPE events, sorted and not older than those already written."""
-        writer = self._open_writer()
+        self._open_fd()
         validate_events(events, self.resolution, self.path)
-        if len(events) == 0:
+        if len(events):
+            self._write_dv_layout(packets.to_dv_events(events["t"], events["x"], events["y"],
+                                                       events["p"] > 0))
+
+    def write_dv_events(self, store: Any) -> None:
+        """Append a ``dv.EventStore`` as it is (its memory layout is the file's: no conversion).
+
+        Raises:
+            InputError: events off the sensor or older than those already written.
+        """
+        self._open_fd()
+        if store.isEmpty():
             return
-        first = int(events["t"][0])
-        if self._last_event_t is not None and first < self._last_event_t:
-            raise InputError(self.path, f"events out of order: {first} us after "
-                                        f"{self._last_event_t} us was written")
-        store = dv.EventStore()
-        push = store.push_back
-        for t, x, y, p in zip(events["t"].tolist(), events["x"].tolist(),
-                              events["y"].tolist(), (events["p"] > 0).tolist(), strict=True):
-            push(t, x, y, p)
-        writer.writeEvents(store)
-        self._last_event_t = int(events["t"][-1])
+        events = store.numpy()
+        if events.dtype.itemsize != packets.DV_EVENT_DTYPE.itemsize:
+            raise InputError(self.path, f"unexpected dv event layout {events.dtype}")
+        height, width = self.resolution
+        if int(events["x"].max()) >= width or int(events["y"].max()) >= height:
+            raise InputError(self.path, f"dv events off the {width}x{height} sensor")
+        self._write_dv_layout(events)
 
     def write_frame(self, frame: Frame, stream: str = APS_STREAM) -> None:
         """Append one frame to ``stream``; float images are stored as uint8."""
-        writer = self._open_writer()
-        if stream not in self._last_frame_t:
-            raise ValueError(f"no frame stream {stream!r}; this writer has {self.frame_streams}")
         if frame.image.ndim != 2 or frame.resolution != self.resolution:
             raise InputError(self.path, f"{stream} frame has shape {frame.image.shape}, "
                                         f"expected {self.resolution}")
         if frame.exposure_end < frame.exposure_start:
             raise InputError(self.path, f"{stream} frame exposure ends before it starts")
-        if frame.exposure_start < self._last_frame_t[stream]:
-            raise InputError(self.path, f"{stream} frames out of order: {frame.exposure_start} "
-                                        f"us after {self._last_frame_t[stream]} us")
         exposure = frame.exposure_end - frame.exposure_start + 1
-        source = dv.FrameSource.SENSOR if stream == APS_STREAM else dv.FrameSource.RECONSTRUCTION
-        image = np.ascontiguousarray(frame.as_uint8())
-        writer.writeFrame(dv.Frame(frame.exposure_start, exposure, 0, 0, image, source), stream)
-        self._last_frame_t[stream] = frame.exposure_start
+        self._write_image(frame.as_uint8(), frame.exposure_start, exposure, stream)
+
+    def write_dv_frame(self, frame: Any, stream: str = APS_STREAM) -> None:
+        """Append a ``dv.Frame`` (8-bit grey) as it is: timestamp, exposure and pixels."""
+        image = np.asarray(frame.image)
+        if image.ndim == 3 and image.shape[2] == 1:
+            image = image[:, :, 0]
+        if image.dtype != np.uint8 or image.shape != self.resolution:
+            raise InputError(self.path, f"{stream} dv frame is {image.dtype} {image.shape}, "
+                                        f"expected uint8 {self.resolution}")
+        exposure = int(frame.exposure // timedelta(microseconds=1))
+        self._write_image(image, int(frame.timestamp), exposure, stream)
 
     def close(self) -> None:
-        """Finish the file (dv writes its packet index on destruction). Safe to call twice."""
-        # MonoCameraWriter has no close(): dropping the only reference flushes and finalises.
-        self._writer = None
+        """Write the packet index, finish the file and close it. Safe to call twice.
 
-    def _open_writer(self) -> dv.io.MonoCameraWriter:
-        if self._writer is None:
+        Raises:
+            OSError: the index could not be written (the packets stay readable).
+        """
+        if self._fd is None:
+            return
+        try:
+            table = packets.compress(packets.data_table_payload(self._index), self.compression)
+            table_at = self._position
+            self._write_all(table)
+            os.pwrite(self._fd, struct.pack("<q", table_at), self._table_field)
+        except OSError:
+            self._abandon()
+            raise
+        os.close(self._fd)
+        self._fd = None
+
+    def _write_dv_layout(self, events: np.ndarray) -> None:
+        first = int(events["timestamp"][0])
+        if self._last_event_t is not None and first < self._last_event_t:
+            raise InputError(self.path, f"events out of order: {first} us after "
+                                        f"{self._last_event_t} us was written")
+        for start in range(0, len(events), MAX_PACKET_EVENTS):
+            part = events[start:start + MAX_PACKET_EVENTS]
+            self._write_packet(EVENT_STREAM, packets.event_payload(part), len(part),
+                               int(part["timestamp"][0]), int(part["timestamp"][-1]))
+        self._last_event_t = int(events["timestamp"][-1])
+
+    def _write_image(self, image: np.ndarray, timestamp: int, exposure: int, stream: str) -> None:
+        self._open_fd()
+        if stream not in self._last_frame_t:
+            raise ValueError(f"no frame stream {stream!r}; this writer has {self.frame_streams}")
+        if timestamp < self._last_frame_t[stream]:
+            raise InputError(self.path, f"{stream} frames out of order: {timestamp} us after "
+                                        f"{self._last_frame_t[stream]} us")
+        source = (packets.FRAME_SOURCE_SENSOR if stream == APS_STREAM
+                  else packets.FRAME_SOURCE_RECONSTRUCTION)
+        payload = packets.frame_payload(image, timestamp, exposure, source)
+        self._write_packet(stream, payload, 1, timestamp, timestamp)
+        self._last_frame_t[stream] = timestamp
+
+    def _write_packet(self, stream: str, payload: bytes | np.ndarray, elements: int,
+                      t_start: int, t_end: int) -> None:
+        """Write one packet whole, or truncate back to the last whole one and raise."""
+        body = packets.compress(memoryview(payload), self.compression)
+        stream_id = self._ids[stream]
+        try:
+            self._write_all(struct.pack("<ii", stream_id, len(body)) + body)
+        except OSError:
+            self._abandon()
+            raise
+        # dv indexes a packet by the offset of its payload, just past the 8-byte header.
+        self._index.append(packets.PacketIndex(self._position + 8, stream_id, len(body),
+                                               elements, t_start, t_end))
+        self._position += 8 + len(body)
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = self._write(self._open_fd(), view)
+            view = view[written:]
+
+    def _abandon(self) -> None:
+        """After a failed write: cut the file at its last whole packet and close it."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            os.ftruncate(fd, self._position)  # frees space, needs none: works on a full disk
+        except OSError:
+            pass  # the reader stops at the incomplete packet anyway
+        os.close(fd)
+
+    def _open_fd(self) -> int:
+        if self._fd is None:
             raise ValueError(f"{self.path}: writer already closed")
-        return self._writer
+        return self._fd
