@@ -23,6 +23,8 @@ from stra_live.evaluation.protocol import scored_triplets, windows_for
 from stra_live.evaluation.runner import evaluate, find_recordings
 from stra_live.events import Frame, make_events
 from stra_live.io.hdf5 import read_hqf, write_hqf
+from stra_live.simulator.config import SceneConfig, SimConfig, SimulatorConfig
+from stra_live.simulator.sequence import simulate_sequence
 from stra_live.voxel.grid import events_to_voxel
 
 H, W = 12, 16
@@ -117,6 +119,35 @@ def test_cli_names_a_bad_file_without_a_traceback(
     err = capsys.readouterr().err.strip()
     assert "broken.h5" in err and "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_bad_file_in_a_folder_is_named_and_the_rest_still_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_sharp_file(tmp_path / "good.h5", OFFSETS_7, windows=5)
+    (tmp_path / "broken.h5").write_bytes(b"this is not HDF5")
+    args = ["--data", str(tmp_path), "--method", "blurry", "--no-progress", "--json"]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "broken.h5" in captured.err and "Traceback" not in captured.err
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert report["frames"] == 3 and list(report["per_file"]) == [str(tmp_path / "good.h5")]
+    assert list(report["failed"]) == [str(tmp_path / "broken.h5")]
+
+
+def test_best_contrast_oracle_finds_the_simulated_threshold(tmp_path: Path) -> None:
+    sim = SimConfig(scene=SceneConfig(resolution=(90, 120), texture="camera"),
+                    events=SimulatorConfig(pos_threshold=0.3, neg_threshold=0.3,
+                                           threshold_sigma=0.0, leak_rate_hz=0.0,
+                                           shot_noise_rate_hz=0.0, refractory_us=0))
+    sequence = simulate_sequence(sim, 0.25, seed=3)
+    path = tmp_path / "thr030.h5"
+    write_hqf(path, sequence.events, sequence.frames(), sequence.resolution)
+    oracle = evaluate([path], make_deblurrer("edi_best"), k=7)
+    fixed = evaluate([path], EdiDeblurrer(0.18), k=7)
+    chosen = oracle.per_file[str(path)].contrast
+    assert chosen is not None and 0.24 <= chosen <= 0.36
+    assert oracle.psnr > fixed.psnr + 0.5
 
 
 def test_cli_rejects_a_missing_path_and_an_empty_folder(

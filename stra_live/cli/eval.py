@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of `stra-eval`; returns 0 on success, 1 on bad input or nothing scored."""
+    """Entry point of `stra-eval`; 0 on success, 1 on bad input, a failed file or nothing scored."""
     args = parse_or_status(build_parser(), argv)
     if isinstance(args, int):  # a bad flag (one line already printed) or --help
         return args
@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stra-eval: interrupted", file=sys.stderr)
         return 130
+    for reason in report.failed.values():
+        print(f"stra-eval: error: {reason}", file=sys.stderr)
+    if report.failed and report.frames == 0:
+        return 1
     print(format_table(report, config))
     if args.json:
         print(json.dumps(report.to_dict()), flush=True)
@@ -86,24 +90,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stra-eval: error: no file had the 3 blur windows (k={config.blur_frames}) "
               "needed to score a frame", file=sys.stderr)
         return 1
-    return 0
+    return 1 if report.failed else 0
 
 
 def format_table(report: EvaluationReport, config: EvalConfig) -> str:
     """One row per file (path, scored frames, PSNR, SSIM), skipped files, then the mean."""
-    names = [*report.per_file, *report.skipped, "all files"]
+    names = [*report.per_file, *report.skipped, *report.failed, "all files"]
     width = max(len(name) for name in names)
     lines = [
         f"method={config.method} k={config.blur_frames}",
         f"{'file':<{width}}  {'frames':>6}  {'PSNR dB':>8}  {'SSIM':>6}",
     ]
     for name, score in report.per_file.items():
-        lines.append(f"{name:<{width}}  {score.frames:>6}  {score.psnr:>8.3f}  {score.ssim:>6.4f}")
+        chosen = "" if score.contrast is None else f"  c={score.contrast:.2f}"
+        lines.append(f"{name:<{width}}  {score.frames:>6}  {score.psnr:>8.3f}  "
+                     f"{score.ssim:>6.4f}{chosen}")
     for name in report.skipped:
         lines.append(f"{name:<{width}}  {0:>6}  {'skipped: fewer than 3 windows':>16}")
+    for name in report.failed:
+        lines.append(f"{name:<{width}}  {0:>6}  failed: see the error above")
     total = "-" if math.isnan(report.psnr) else f"{report.psnr:.3f}"
     total_ssim = "-" if math.isnan(report.ssim) else f"{report.ssim:.4f}"
     lines.append(f"{'all files':<{width}}  {report.frames:>6}  {total:>8}  {total_ssim:>6}")
+    if report.attention:
+        figures = ", ".join(f"{key} {value:.3f}" for key, value in report.attention.items())
+        lines.append(f"attention (mean over query positions and frames): {figures}")
     return "\n".join(lines)
 
 

@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--zoom", type=float,
                        help=f"RMS log-zoom speed, 1/s (default {scene['zoom_per_s']})")
     group = parser.add_argument_group("event pixels (defaults: configs/sim.yaml)")
+    group.add_argument("--profile", choices=["ideal", "realistic"],
+                       help="sensor profile: 'ideal' uses the pixel flags below; 'realistic' "
+                            "draws unknown thresholds, noise, lag, hot pixels and a speed "
+                            "from the seed (stra_live/simulator/profiles.py)")
     group.add_argument("--threshold", type=float, help="mean ON and OFF contrast threshold")
     group.add_argument("--pos-threshold", type=float,
                        help=f"mean ON contrast threshold (default {pixel['pos_threshold']})")
@@ -127,6 +131,7 @@ def resolve_config(args: argparse.Namespace) -> SimConfig:
             config,
             scene=dataclasses.replace(config.scene, **_given(scene)),
             events=dataclasses.replace(config.events, **_given(pixel)),
+            profile=args.profile or config.profile,
         )
     except ValueError as error:
         raise ConfigError(f"bad option: {error}") from error

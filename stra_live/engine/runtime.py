@@ -146,9 +146,16 @@ class ModelRuntime:
         Recomputes every encoding: the naive reference the streaming engine is
         measured against.
         """
+        return self.forward_with_attention(frames, voxels, attention=False)[0]
+
+    def forward_with_attention(
+        self, frames: np.ndarray, voxels: np.ndarray, attention: bool = True
+    ) -> tuple[np.ndarray, AttentionWeights | None]:
+        """As :meth:`forward`, plus the attention weights (None when ``attention`` is False)."""
         frame_tensor = torch.from_numpy(np.ascontiguousarray(frames, dtype=np.float32))[None]
         inputs = np.stack([self.event_input(v, f) for v, f in zip(voxels, frames, strict=True)])
         voxel_tensor = torch.from_numpy(inputs)[None]
         with self._inference():
-            output, _ = self.model(frame_tensor.to(self.device), voxel_tensor.to(self.device))
-        return output[0, 0].float().clamp(0.0, 1.0).cpu().numpy()
+            output, weights = self.model(frame_tensor.to(self.device),
+                                         voxel_tensor.to(self.device), attention)
+        return output[0, 0].float().clamp(0.0, 1.0).cpu().numpy(), weights

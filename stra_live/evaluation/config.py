@@ -15,17 +15,20 @@ class EvalConfig:
     """How ``stra-eval`` scores a method.
 
     Attributes:
-        method: "stra" (the network), "edi" (Event Double Integral) or
-            "blurry" (the input itself).
+        method: "stra" (the network), "edi" (Event Double Integral at
+            ``contrast_threshold``), "edi_best" (EDI with each file's best
+            contrast, chosen against the ground truth: an oracle) or "blurry"
+            (the input itself).
         blur_frames: k, sharp frames averaged per blurry frame (protocol: 7,
             also 13); files with their own blurry frames ignore it.
         contrast_threshold: EDI's contrast threshold c (log intensity per event).
         checkpoint: STRA checkpoint (full model, frames-only variant or
-            ablation); None = the packaged paper weights.
+            ablation); None = the weights the app runs on the device (the
+            real-time network on CPU, the paper one on CUDA).
         device: torch device for STRA: "auto", "cpu", "cuda" or "cuda:N".
     """
 
-    method: Literal["stra", "edi", "blurry"] = "stra"
+    method: Literal["stra", "edi", "edi_best", "blurry"] = "stra"
     blur_frames: int = DEFAULT_BLUR_FRAMES
     contrast_threshold: float = DEFAULT_CONTRAST
     checkpoint: Path | None = None

@@ -100,6 +100,41 @@ class EdiDeblurrer:
         )
 
 
+ORACLE_CONTRASTS: tuple[float, ...] = tuple(round(0.06 + 0.02 * i, 2) for i in range(23))
+"""Contrasts the best-c EDI oracle tries: 0.06 to 0.50 in steps of 0.02."""
+
+
+class BestContrastEdi:
+    """The ``edi_best`` oracle: EDI with, for each file, the contrast that scores best.
+
+    The contrast is chosen by a sweep against the ground truth, which no
+    deployed method has: it is an upper bound on what tuning EDI's single
+    parameter per recording could reach, stronger than any tuned EDI in
+    practice. The evaluator runs each candidate (:meth:`candidates`) over the
+    whole file and keeps the best.
+
+    Args:
+        contrasts: the candidate thresholds.
+    """
+
+    name = "edi_best"
+
+    def __init__(self, contrasts: tuple[float, ...] = ORACLE_CONTRASTS) -> None:
+        if not contrasts or min(contrasts) <= 0:
+            raise ValueError(f"oracle contrasts must be > 0, got {list(contrasts)}")
+        self.contrasts = tuple(contrasts)
+
+    def candidates(self) -> list[EdiDeblurrer]:
+        """One fixed-contrast EDI per candidate threshold."""
+        return [EdiDeblurrer(c) for c in self.contrasts]
+
+    def __call__(
+        self, prev: BlurWindow, current: BlurWindow, nxt: BlurWindow, events: np.ndarray
+    ) -> np.ndarray:
+        """Not called per frame: the evaluator sweeps :meth:`candidates` per file."""
+        raise TypeError("edi_best picks its contrast per file; score it with the evaluator")
+
+
 def _exposure_integral(
     events: np.ndarray,
     height: int,

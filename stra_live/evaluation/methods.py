@@ -12,13 +12,13 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from stra_live.evaluation.edi import DEFAULT_CONTRAST, EdiDeblurrer
+from stra_live.evaluation.edi import DEFAULT_CONTRAST, BestContrastEdi, EdiDeblurrer
 from stra_live.evaluation.protocol import BlurWindow
 
-MethodName = Literal["stra", "edi", "blurry"]
+MethodName = Literal["stra", "edi", "edi_best", "blurry"]
 """Names accepted by :func:`make_deblurrer` and ``stra-eval --method``."""
 
-METHODS: tuple[MethodName, ...] = ("stra", "edi", "blurry")
+METHODS: tuple[MethodName, ...] = ("stra", "edi", "edi_best", "blurry")
 
 
 class Deblurrer(Protocol):
@@ -70,7 +70,7 @@ def make_deblurrer(
     Args:
         name: one of :data:`METHODS`.
         checkpoint: STRA checkpoint (any variant: full, frames-only, ablation);
-            None = the packaged paper weights. Ignored by the baselines.
+            None = the weights the app runs on that device. Ignored by the baselines.
         device: torch device for STRA ("auto", "cpu", "cuda", ...).
         contrast: EDI contrast threshold.
     """
@@ -78,6 +78,8 @@ def make_deblurrer(
         return BlurryInput()
     if name == "edi":
         return EdiDeblurrer(contrast)
+    if name == "edi_best":
+        return BestContrastEdi()
     if name == "stra":
         # Imported here so that the baselines never pay for importing torch.
         from stra_live.evaluation.stra import StraDeblurrer

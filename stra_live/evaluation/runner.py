@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from stra_live.errors import InputError
+from stra_live.evaluation.edi import BestContrastEdi
 from stra_live.evaluation.methods import Deblurrer
 from stra_live.evaluation.metrics import psnr, ssim
 from stra_live.evaluation.protocol import DEFAULT_BLUR_FRAMES, scored_triplets, windows_for
@@ -33,15 +35,21 @@ class FileScore:
         psnr: mean PSNR in dB.
         ssim: mean SSIM.
         frames: number of scored frames (windows i = 1 .. n-2).
+        contrast: the contrast the best-c EDI oracle chose for the file (else None).
     """
 
     psnr: float
     ssim: float
     frames: int
+    contrast: float | None = None
 
     def to_dict(self) -> dict[str, float | int]:
-        """{"psnr", "ssim", "frames"} as plain numbers."""
-        return {"psnr": self.psnr, "ssim": self.ssim, "frames": self.frames}
+        """{"psnr", "ssim", "frames"} (and "contrast" for the oracle) as plain numbers."""
+        data: dict[str, float | int] = {"psnr": self.psnr, "ssim": self.ssim,
+                                        "frames": self.frames}
+        if self.contrast is not None:
+            data["contrast"] = self.contrast
+        return data
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,10 @@ class EvaluationReport:
         frames: total number of scored frames.
         per_file: file path -> its :class:`FileScore`, for the files scored.
         skipped: files too short for three windows, not scored.
+        failed: file path -> why it could not be read or scored.
+        attention: the method's attention figures (see
+            :meth:`stra_live.evaluation.stra.StraDeblurrer.attention_summary`),
+            empty for methods without attention.
     """
 
     psnr: float
@@ -61,18 +73,25 @@ class EvaluationReport:
     frames: int
     per_file: dict[str, FileScore] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
+    failed: dict[str, str] = field(default_factory=dict)
+    attention: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: {"psnr", "ssim", "frames", "per_file": {path: {...}}}.
 
         With no scored frame the means are None (JSON null), not NaN.
         """
-        return {
+        data: dict[str, Any] = {
             "psnr": None if self.frames == 0 else self.psnr,
             "ssim": None if self.frames == 0 else self.ssim,
             "frames": self.frames,
             "per_file": {name: score.to_dict() for name, score in self.per_file.items()},
         }
+        if self.failed:
+            data["failed"] = dict(self.failed)
+        if self.attention:
+            data["attention"] = dict(self.attention)
+        return data
 
 
 def find_recordings(path: str | Path) -> list[Path]:
@@ -145,23 +164,46 @@ def evaluate(
     Returns:
         The frame-weighted mean over all scored frames, and per-file means.
 
-    Raises:
-        InputError: a file that cannot be read or scored, naming it.
+    A file that cannot be read or scored is logged by name, listed in the
+    report's ``failed`` and skipped; the rest are still scored.
     """
     per_file: dict[str, FileScore] = {}
     skipped: list[str] = []
+    failed: dict[str, str] = {}
     for path in paths:
-        score = score_recording(_read(reader, Path(path)), method, k, progress)
+        try:
+            score = _score_file(_read(reader, Path(path)), method, k, progress)
+        except InputError as error:
+            log.info("skipped %s", error)
+            failed[str(path)] = str(error)
+            continue
         if score is None:
             skipped.append(str(path))
         else:
             per_file[str(path)] = score
+    summary = getattr(method, "attention_summary", None)
+    attention = summary() if callable(summary) else {}
     frames = sum(s.frames for s in per_file.values())
     if frames == 0:
-        return EvaluationReport(math.nan, math.nan, 0, per_file, tuple(skipped))
+        return EvaluationReport(math.nan, math.nan, 0, per_file, tuple(skipped), failed,
+                                attention)
     mean_psnr = sum(s.psnr * s.frames for s in per_file.values()) / frames
     mean_ssim = sum(s.ssim * s.frames for s in per_file.values()) / frames
-    return EvaluationReport(mean_psnr, mean_ssim, frames, per_file, tuple(skipped))
+    return EvaluationReport(mean_psnr, mean_ssim, frames, per_file, tuple(skipped), failed,
+                            attention)
+
+
+def _score_file(recording: Recording, method: Deblurrer, k: int,
+                progress: bool) -> FileScore | None:
+    """Score one recording; the best-c EDI oracle sweeps its contrasts and keeps the best."""
+    if not isinstance(method, BestContrastEdi):
+        return score_recording(recording, method, k, progress)
+    best: FileScore | None = None
+    for candidate in method.candidates():
+        score = score_recording(recording, candidate, k, progress)
+        if score is not None and (best is None or score.psnr > best.psnr):
+            best = dataclasses.replace(score, contrast=candidate.contrast)
+    return best
 
 
 def _read(reader: Reader, path: Path) -> Recording:

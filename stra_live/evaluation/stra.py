@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from models.attention_stats import attention_stats
 from stra_live.config import ConfigError
 from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
@@ -22,6 +23,7 @@ from stra_live.voxel.grid import events_to_voxel
 
 if TYPE_CHECKING:
     from models.config import ModelConfig
+    from models.encodings import AttentionWeights
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class StraDeblurrer:
                 raise
             raise ConfigError(f"device: {error}") from error
         log.info("STRA on %s (%s)", self.runtime.label, self.runtime.config)
+        self._figures: dict[str, list[float]] = {}
 
     @property
     def config(self) -> ModelConfig:
@@ -63,10 +66,34 @@ class StraDeblurrer:
     def __call__(
         self, prev: BlurWindow, current: BlurWindow, nxt: BlurWindow, events: np.ndarray
     ) -> np.ndarray:
-        """(H, W) float32 deblurred ``current``, in [0, 1]."""
+        """(H, W) float32 deblurred ``current``, in [0, 1]; records its attention figures."""
         triplet = (prev, current, nxt)
         frames = np.stack([w.blurry for w in triplet]).astype(np.float32)
-        return self.runtime.forward(frames, self._voxels(triplet, events))
+        image, weights = self.runtime.forward_with_attention(frames, self._voxels(triplet, events))
+        if weights is not None:
+            self._record(weights)
+        return image
+
+    def attention_summary(self) -> dict[str, float]:
+        """Mean attention figures over every query position of every frame scored so far.
+
+        ``sfb_max_over_uniform`` / ``sfb_relative_entropy`` (and the same for
+        the TMB over all its memory entries): 1 / 1 for a map that ignores its
+        query (see :mod:`models.attention_stats`). Empty without attention.
+        """
+        return {name: float(np.mean(values)) for name, values in self._figures.items() if values}
+
+    def _record(self, weights: AttentionWeights) -> None:
+        maps = {"sfb": weights.sfb, "tmb": weights.tmb}
+        for block, tensor in maps.items():
+            if tensor is None or tensor.numel() == 0:
+                continue
+            rows = tensor[0].float().flatten(1).cpu().numpy()  # (Nq, keys) per query
+            stats = [attention_stats(row) for row in rows]
+            self._figures.setdefault(f"{block}_max_over_uniform", []).append(
+                float(np.mean([s.max_over_uniform for s in stats])))
+            self._figures.setdefault(f"{block}_relative_entropy", []).append(
+                float(np.mean([s.relative_entropy for s in stats])))
 
     def _voxels(self, triplet: tuple[BlurWindow, ...], events: np.ndarray) -> np.ndarray:
         """(3, bins, H, W) float32 raw voxel grids of the windows' events (zeros if unused)."""
