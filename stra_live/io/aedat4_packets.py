@@ -31,8 +31,18 @@ import numpy as np
 
 from stra_live.io.aedat4_header import VERSION_LINE, data_table_offset
 
-__all__ = ["VERSION_LINE", "DV_EVENT_DTYPE", "PacketIndex", "compress", "data_table_payload",
-           "description_xml", "event_payload", "frame_payload", "header_bytes", "to_dv_events"]
+__all__ = [
+    "DV_EVENT_DTYPE",
+    "VERSION_LINE",
+    "PacketIndex",
+    "compress",
+    "data_table_payload",
+    "description_xml",
+    "event_payload",
+    "frame_payload",
+    "header_bytes",
+    "to_dv_events",
+]
 
 DV_EVENT_DTYPE = np.dtype({"names": ["timestamp", "x", "y", "polarity"],
                            "formats": ["<i8", "<i2", "<i2", "i1"],

@@ -25,6 +25,7 @@ further frame streams (e.g. ``deblurred``), each written and read back by name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 from collections.abc import Callable, Sequence
@@ -243,10 +244,10 @@ class Aedat4Writer:
         fd, self._fd = self._fd, None
         if fd is None:
             return
-        try:
-            os.ftruncate(fd, self._position)  # frees space, needs none: works on a full disk
-        except OSError:
-            pass  # the reader stops at the incomplete packet anyway
+        # Truncating frees space and needs none, so it works on a full disk; if it fails
+        # anyway, readers still stop at the incomplete packet.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, self._position)
         os.close(fd)
 
     def _open_fd(self) -> int:
