@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ from stra_live.io.aedat4_writer import APS_STREAM, EVENT_STREAM, Aedat4Writer, d
 from stra_live.io.isolated import Progress, call_isolated
 from stra_live.io.recording import Recording, validate_frames
 
-__all__ = ["Aedat4Writer", "decode_aedat4", "read_aedat4", "write_aedat4"]
+__all__ = ["Aedat4Writer", "DvStreams", "decode_aedat4", "read_aedat4", "read_dv_streams",
+           "write_aedat4"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,58 @@ def decode_aedat4(path: str, frame_stream: str | None, strict: bool,
             raise InputError(path, f"not a readable AEDAT4 file: {dv_message(error)}") from error
         return _recover_truncated(path, error, frame_stream, progress)
     return _read_all(reader, path, frame_stream, False, progress), None
+
+
+@dataclass(frozen=True)
+class DvStreams:
+    """A file's events and frames as dv-processing objects, unconverted.
+
+    Attributes:
+        events: one ``dv.EventStore`` holding every event (its packets shared, not copied).
+        frames: the ``dv.Frame`` objects of the frame stream, in file order.
+    """
+
+    events: Any
+    frames: tuple[Any, ...]
+
+
+def read_dv_streams(path: str | Path, frame_stream: str | None = None) -> DvStreams:
+    """Read ``path`` into dv objects in this process, for sources that keep raw data.
+
+    Call it only on a file that :func:`read_aedat4` has already decoded: decoding
+    the same bytes again cannot hit the corrupt-packet loop that the isolated
+    read guards against. A truncated file is read up to its cut, as there.
+    Stream choice is :func:`read_aedat4`'s.
+    """
+    with tempfile.TemporaryDirectory(prefix="stra_aedat4_") as folder:
+        try:
+            reader = dv.io.MonoCameraRecording(str(path))
+        except RuntimeError as error:
+            copy = Path(folder) / "recovered.aedat4"
+            if not copy_without_data_table(path, copy):
+                problem = f"not a readable AEDAT4 file: {dv_message(error)}"
+                raise InputError(path, problem) from error
+            reader = dv.io.MonoCameraRecording(str(copy))
+        streams = _dv_streams(reader, str(path), frame_stream)
+        del reader  # release a recovery copy before its folder is removed
+    return streams
+
+
+def _dv_streams(reader: dv.io.MonoCameraRecording, source: str,
+                frame_stream: str | None) -> DvStreams:
+    names = list(reader.getStreamNames())
+    event_name = _pick(names, EVENT_STREAM, reader.isStreamOfEventType)
+    frame_name = frame_stream or _pick(names, APS_STREAM, reader.isStreamOfFrameType)
+    store = dv.EventStore()
+    if event_name is not None:
+        for batch in _packets(lambda: reader.getNextEventBatch(event_name), "event", source,
+                              True, _no_progress):
+            store.add(batch)
+    frames: tuple[Any, ...] = ()
+    if frame_name is not None:
+        frames = tuple(_packets(lambda: reader.getNextFrame(frame_name), "frame", source, True,
+                                _no_progress))
+    return DvStreams(events=store, frames=frames)
 
 
 def write_aedat4(path: str | Path, events: np.ndarray | Recording, frames: Sequence[Frame] = (),
