@@ -24,9 +24,9 @@ EXPOSURE_US = 6_000
 
 def tiny_runtime(seed: int = 0, **overrides: object) -> ModelRuntime:
     torch.manual_seed(seed)
-    config = ModelConfig(channels=4, res_units=1, representation=InputRepresentation(bins=3),
-                         attention_scale=4, attention_dim=8,
-                         **overrides)  # type: ignore[arg-type]
+    fields = {"channels": 4, "res_units": 1, "representation": InputRepresentation(bins=3),
+              "attention_scale": 4, "attention_dim": 8, **overrides}
+    config = ModelConfig(**fields)  # type: ignore[arg-type]
     model = STRA(config)
     # Non-trivial weights everywhere so that an input mix-up shows in the output.
     with torch.no_grad():
@@ -83,8 +83,14 @@ def run_stream(engine: StreamingEngine, packets: list[Packet]) -> dict[int, np.n
     return outputs
 
 
-def test_streaming_equals_offline_network_with_lookahead_1_and_k_2() -> None:
-    runtime = tiny_runtime()
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"representation": InputRepresentation("voxel_edi", 3, (0.18, 0.3)),
+          "attention": "cosine"}],
+    ids=["voxel-dot", "voxel_edi-cosine"],
+)
+def test_streaming_equals_offline_network_with_lookahead_1_and_k_2(overrides: dict) -> None:
+    runtime = tiny_runtime(**overrides)
     frames, events = synthetic_stream(7)
     engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
                              (HEIGHT, WIDTH))
