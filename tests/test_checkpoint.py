@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from safetensors.torch import save_file
 
 from models.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 from models.config import ModelConfig
+from models.representation import InputRepresentation
 from models.stra import STRA
 from stra_live.errors import CheckpointError, InputError
 
@@ -91,6 +93,24 @@ def test_invalid_embedded_config(tmp_path: Path) -> None:
     path = write_raw(tmp_path / "extra.safetensors", build().state_dict(), {"depth": 3})
     with pytest.raises(CheckpointError, match="depth"):
         load_checkpoint(path)
+
+
+def test_a_checkpoint_of_an_unknown_input_representation_is_refused(tmp_path: Path) -> None:
+    data = CONFIG.to_dict()
+    data["representation"] = {"kind": "scer", "bins": 5, "edi_contrasts": []}
+    path = write_raw(tmp_path / "future.safetensors", build().state_dict(), data)
+    with pytest.raises(CheckpointError, match="unknown input representation 'scer'"):
+        load_checkpoint(path)
+
+
+def test_the_representation_travels_with_the_checkpoint(tmp_path: Path) -> None:
+    config = dataclasses.replace(
+        CONFIG, representation=InputRepresentation("voxel_edi", 5, (0.18, 0.3)), attention="cosine"
+    )
+    save_checkpoint(tmp_path / "edi.safetensors", build(config), config)
+    _, loaded, _ = load_checkpoint(tmp_path / "edi.safetensors")
+    assert loaded.representation == InputRepresentation("voxel_edi", 5, (0.18, 0.3))
+    assert loaded.attention == "cosine"
 
 
 def test_missing_weights_are_named(tmp_path: Path) -> None:
