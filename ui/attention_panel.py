@@ -7,13 +7,18 @@ each memory entry) are drawn as one small heat map per entry, labelled with
 their time relative to the current frame and with the entry's share of the
 single softmax that spans all entries; each map uses its own colour range so
 its spatial pattern stays visible even when one entry takes most of the weight.
+
+Coordinates are (x, y) = (column, row) everywhere, the grid cell too. The SFB
+colour bar marks the uniform level (1 / number of grid cells: a query that
+ignores its key), and the header gives the map's peak over uniform and its
+entropy relative to uniform (:func:`models.attention_stats.attention_stats`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -23,6 +28,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from models.attention_stats import attention_stats
 from stra_live.engine.results import DeblurResult
 from ui.image_views import make_image_plot, make_marker
 from ui.render import event_view_rgb, heat_levels, memory_labels, upsample_map
@@ -32,6 +38,54 @@ TMB_COLUMNS = 2
 """Memory-entry heat maps per row."""
 
 SFB_TITLE = "SFB: events here → frame positions"
+
+WAITING = "Waiting for a frame with attention maps…"
+
+UNIFORM_PEN = pg.mkPen((0, 220, 255), width=2, style=Qt.PenStyle.DashLine)
+"""The uniform level's line on the colour bar: cyan stands out on every colormap offered."""
+
+
+def query_text(x: int, y: int, scale: int) -> str:
+    """``"pixel (x, y) = (79, 67), grid cell (x, y) = (9, 8)"``: one convention for both."""
+    return f"pixel (x, y) = ({x}, {y}), grid cell (x, y) = ({x // scale}, {y // scale})"
+
+
+def concentration_text(weights: np.ndarray) -> str:
+    """``"peak 3.2× uniform, entropy 0.87 of uniform"`` for one softmax's weights."""
+    try:
+        stats = attention_stats(weights)
+    except ValueError:  # low-precision weights that do not sum to 1: no figures, no crash
+        return "weights do not sum to 1"
+    return (f"peak {stats.max_over_uniform:.1f}× uniform ({stats.uniform:.3%}), "
+            f"entropy {stats.relative_entropy:.2f} of uniform")
+
+
+class ColourBar(pg.PlotItem):
+    """A vertical colour bar of the SFB weights with the uniform level marked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hideAxis("bottom")
+        self.showAxis("right")
+        self.hideAxis("left")
+        self.setMenuEnabled(False)
+        self.hideButtons()
+        self.setMouseEnabled(False, False)
+        self.setMaximumWidth(70)
+        self.gradient = pg.ImageItem(np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None],
+                                     axisOrder="row-major", levels=(0.0, 1.0))
+        self.addItem(self.gradient)
+        self.uniform_line = pg.InfiniteLine(angle=0, pen=UNIFORM_PEN, label="uniform",
+                                            labelOpts={"position": 0.5, "color": (0, 220, 255)})
+        self.addItem(self.uniform_line)
+
+    def show_levels(self, low: float, high: float, uniform: float) -> None:
+        """Span ``[low, high]`` with the colours, and mark ``uniform`` (always in view)."""
+        self.gradient.setRect(QRectF(0.0, low, 1.0, high - low))
+        self.uniform_line.setPos(uniform)
+        bottom, top = min(low, uniform), max(high, uniform)
+        self.setYRange(bottom, top, padding=0.02)
+        self.setXRange(0.0, 1.0, padding=0.0)
 
 
 class AttentionPanel(QWidget):
@@ -57,6 +111,8 @@ class AttentionPanel(QWidget):
         self.sfb_widget = pg.GraphicsLayoutWidget()
         self.sfb_plot = make_image_plot(SFB_TITLE)
         self.sfb_widget.addItem(self.sfb_plot)
+        self.colour_bar = ColourBar()
+        self.sfb_widget.addItem(self.colour_bar)
         self.sfb_frame = pg.ImageItem(axisOrder="row-major")
         self.sfb_heat = pg.ImageItem(axisOrder="row-major")
         self.sfb_heat.setZValue(5)
@@ -105,13 +161,14 @@ class AttentionPanel(QWidget):
         self.result = result
         self._redraw()
 
-    def clear(self) -> None:
-        """Forget the kept result (a new stream started)."""
+    def clear(self, reason: str = WAITING) -> None:
+        """Forget the kept result (a new stream or new weights) and say why it is empty."""
         self.result = None
         self.sfb_frame.clear()
         self.sfb_heat.clear()
+        self.sfb_marker.setVisible(False)
         self._set_tmb_count(0)
-        self.heading.setText("Waiting for a frame with attention maps…")
+        self.heading.setText(reason)
 
     def tmb_titles(self) -> list[str]:
         """Titles of the memory-entry maps currently shown."""
@@ -120,8 +177,7 @@ class AttentionPanel(QWidget):
     # --- drawing -------------------------------------------------------------------
     def _redraw(self) -> None:
         if self.result is None or self.result.attention is None:
-            self.heading.setText("Waiting for a frame with attention maps…")
-            return
+            return  # the heading keeps the reason set by clear()
         result, maps = self.result, self.result.attention
         base = result.blurry if result.blurry is not None else None
         if base is None:
@@ -136,16 +192,16 @@ class AttentionPanel(QWidget):
             self._set_tmb_count(0)
             return
         x, y = self.query
-        sfb = upsample_map(maps.sfb_map(x, y), maps.scale, shape)
+        weights = maps.sfb_map(x, y)
+        sfb = upsample_map(weights, maps.scale, shape)
         low, high = heat_levels(sfb)
         self.sfb_heat.setImage(sfb, autoLevels=False, levels=(low, high))
+        self.colour_bar.show_levels(low, high, 1.0 / maps.sfb.shape[1])
         self._mark(self.sfb_marker, x, y)
         self._draw_tmb(result, x, y, shape)
         self.heading.setText(
-            f"Frame #{result.index}, pixel ({x}, {y}), grid cell "
-            f"({y // maps.scale}, {x // maps.scale}) at {maps.scale} px per cell.\n"
-            f"SFB weights {low:.3%} to {high:.3%} (uniform: {1 / maps.sfb.shape[1]:.3%})"
-        )
+            f"Frame #{result.index}, {query_text(x, y, maps.scale)} at {maps.scale} px per "
+            f"cell.\nSFB: weights {low:.3%} to {high:.3%}; {concentration_text(weights)}")
 
     def _draw_tmb(self, result: DeblurResult, x: int, y: int, shape: tuple[int, int]) -> None:
         maps = result.attention
@@ -188,6 +244,7 @@ class AttentionPanel(QWidget):
     def _apply_colormap(self, name: str) -> None:
         colormap = pg.colormap.get(name)
         self.sfb_heat.setColorMap(colormap)
+        self.colour_bar.gradient.setColorMap(colormap)
         for heat in self.tmb_heats:
             heat.setColorMap(colormap)
 

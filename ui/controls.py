@@ -22,8 +22,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-RECORDING_FILTER = "Event recordings (*.aedat4 *.h5 *.hdf5);;All files (*)"
-CHECKPOINT_FILTER = "STRA weights (*.safetensors);;All files (*)"
+from stra_live.resources import weights_dir
+from ui.menus import CHECKPOINT_FILTER, RECORDING_FILTER
+
+LOOKAHEAD_TIP = "Wait for frame T+1 before deblurring T (one frame latency)"
+MEMORY_TIP = "TMB memory entries K"
 
 
 def parse_network(text: str) -> str:
@@ -71,6 +74,7 @@ class Controls(QToolBar):
         self.setObjectName("controls")
         self.play_action = _action(self, "Pause", "Play / pause", "Space", checkable=True)
         self.play_action.setChecked(True)
+        self.step_back_action = _action(self, "Back", "One frame back (files)", "Left")
         self.step_action = _action(self, "Step", "Deblur one more frame while paused", "Right")
         self.record_action = _action(self, "Record", "Record input and output", "R", True)
         self.attention_action = _action(self, "Attention", "Attention inspector", "A", True)
@@ -83,11 +87,11 @@ class Controls(QToolBar):
         self.lookahead_box.addItem("causal (0)", 0)
         self.lookahead_box.addItem("lookahead T+1 (1)", 1)
         self.lookahead_box.setCurrentIndex(lookahead)
-        self.lookahead_box.setToolTip("Wait for frame T+1 before deblurring T (one frame latency)")
+        self.lookahead_box.setToolTip(LOOKAHEAD_TIP)
         self.memory_box = QSpinBox()
         self.memory_box.setRange(0, 16)
         self.memory_box.setValue(memory_length)
-        self.memory_box.setToolTip("TMB memory entries K")
+        self.memory_box.setToolTip(MEMORY_TIP)
         self._build()
 
     def _build(self) -> None:
@@ -103,7 +107,7 @@ class Controls(QToolBar):
         self.addWidget(source_button)
         self.addAction(self.checkpoint_action)
         self.addSeparator()
-        for action in (self.play_action, self.step_action):
+        for action in (self.step_back_action, self.play_action, self.step_action):
             self.addAction(action)
         self.addSeparator()
         self.addWidget(QLabel(" Lookahead "))
@@ -128,6 +132,20 @@ class Controls(QToolBar):
         self.folder_action.triggered.connect(self._ask_folder)
         self.lookahead_box.currentIndexChanged.connect(self._emit_engine_settings)
         self.memory_box.valueChanged.connect(self._emit_engine_settings)
+
+    def set_stream(self, is_file: bool, has_frames: bool) -> None:
+        """Enable what the stream can use; the rest says why in its tooltip."""
+        no_frames = "events-only stream: there are no APS frames to deblur"
+        for widget, tip in ((self.lookahead_box, LOOKAHEAD_TIP), (self.memory_box, MEMORY_TIP)):
+            widget.setEnabled(has_frames)
+            widget.setToolTip(tip if has_frames else no_frames)
+        self.step_action.setEnabled(has_frames)
+        self.step_action.setToolTip("Deblur one more frame (Right)" if has_frames else no_frames)
+        back = is_file and has_frames
+        self.step_back_action.setEnabled(back)
+        self.step_back_action.setToolTip(
+            "One frame back (Left)" if back else
+            no_frames if is_file else "live stream: there is no earlier frame to go back to")
 
     @property
     def lookahead(self) -> int:
@@ -157,7 +175,8 @@ class Controls(QToolBar):
             QMessageBox.warning(self, "Network source", str(error))
 
     def _ask_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load STRA weights", "", CHECKPOINT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Load STRA weights", str(weights_dir()),
+                                              CHECKPOINT_FILTER)
         if path:
             self.checkpoint_requested.emit(path)
 

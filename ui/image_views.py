@@ -129,10 +129,35 @@ class ImageViews(QWidget):
             widget.setVisible(plot in visible)
 
     # --- drawing -------------------------------------------------------------------
-    def show_result(self, result: DeblurResult) -> None:
-        """Draw one result: frames at levels [0, 1], events in red/blue."""
+    def set_saturation(self, saturation: float) -> None:
+        """Event contrast: |events per pixel| drawn at full colour (from the next drawing on)."""
+        if saturation <= 0:
+            raise ValueError(f"saturation must be positive, got {saturation}")
+        self.event_saturation = float(saturation)
+
+    def show_events(self, events: np.ndarray) -> None:
+        """Redraw the event view (and overlays) from an (H, W) signed event image."""
+        if events.shape != self._shape:
+            return  # not this stream's (a switch is under way)
+        if self._events_only or self._event_view:
+            rgb = event_view_rgb(events, self.event_saturation)
+            self.events.setImage(rgb, autoLevels=False, levels=(0, 255))
+        if self._overlay and not self._events_only:
+            rgba = event_overlay_rgba(events, self.event_saturation)
+            for overlay in self.overlays:
+                overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+
+    def show_result(self, result: DeblurResult, events: np.ndarray | None = None) -> None:
+        """Draw one result: frames at levels [0, 1], events in red/blue.
+
+        Args:
+            result: the engine's output.
+            events: an (H, W) event image to show instead of the frame's own
+                (the event view's accumulation time), or None.
+        """
         self.set_events_only(result.blurry is None)
-        events = result.event_image
+        if events is None or events.shape != result.event_image.shape:
+            events = result.event_image
         if result.blurry is not None and result.deblurred is not None:
             self.blurry.setImage(result.blurry, autoLevels=False, levels=(0.0, 1.0))
             self.deblurred.setImage(result.deblurred, autoLevels=False, levels=(0.0, 1.0))

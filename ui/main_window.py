@@ -1,10 +1,12 @@
-"""The main window: views, attention inspector, toolbar and status bar around a LiveSession.
+"""The main window: views, playback bar, inspector and filter docks, menus, toolbar, status bar.
 
 The GUI thread only draws. Sources and checkpoints are opened by a worker
 (the status bar says "Opening …" meanwhile). Results arrive as signals and land in a
 :class:`~ui.bridge.LatestSlot`; a timer at ``redraw_hz`` draws the newest one
 (results replaced before that are counted as not drawn). Errors show in a
 non-blocking message box and in the status bar; they never stop the window.
+Pieces live in their own modules: :mod:`ui.stream_controls` (playback, filters),
+:mod:`ui.inspector_dock`, :mod:`ui.menus`, :mod:`ui.window_state` (first size).
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QCloseEvent
-from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from stra_live.engine.config import LiveConfig
 from stra_live.engine.results import DeblurResult
 from stra_live.errors import InputError
-from ui.attention_panel import AttentionPanel
 from ui.bridge import LatestSlot
 from ui.controls import Controls
 from ui.image_views import ImageViews
+from ui.inspector_dock import NEW_WEIGHTS_REASON, InspectorDock, empty_reason
+from ui.menus import WindowMenus, open_folder
 from ui.session import LiveSession, OpenRequest
 from ui.settings import UiConfig, read_float, read_str
 from ui.status_bar import StatusPanel
+from ui.stream_controls import StreamControls
+from ui.window_state import DEFAULT_SENSOR, fit_first_size, window_is_sane
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +43,8 @@ class MainWindow(QMainWindow):
     """The STRA Live window.
 
     Args:
-        config: live configuration (engine, record, redraw rate).
-        ui_config: window defaults.
+        config: live configuration (engine, record, camera, redraw rate).
+        ui_config: window defaults (noise filters and event contrast included).
         settings: the QSettings store (tests pass a temporary INI file).
         session: the stream controller (default: a LiveSession on the real factory/engine).
     """
@@ -50,14 +55,15 @@ class MainWindow(QMainWindow):
         self.config = config
         self.ui_config = ui_config
         self.settings = settings
-        self.session = session or LiveSession(config, ui_config.stop_timeout_s, parent=self)
+        self.session = session or LiveSession(config, ui_config.stop_timeout_s, parent=self,
+                                              noise_filter=ui_config.noise_filter)
         self.slot = LatestSlot()
         self.latest: DeblurResult | None = None
         self.shown = 0
         self.last_message = ""
         self._message_box: QMessageBox | None = None
         self._record_started = 0.0
-        self._dock_sized = False
+        self._fit_pending = False
         self.setWindowTitle("STRA Live")
         self._build_widgets()
         self._connect()
@@ -79,24 +85,28 @@ class MainWindow(QMainWindow):
         self.notice = QLabel(EVENTS_ONLY_NOTICE)
         self.notice.setStyleSheet("background: #fff3c4; color: #5a4500; padding: 6px;"
                                   "font-weight: bold")
+        self.notice.setWordWrap(True)
         self.notice.setVisible(False)
+        self.stream = StreamControls(self, self.session, self.ui_config.noise_filter,
+                                     self.ui_config.event_saturation, self.config.camera,
+                                     self.show_error)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.notice)
         layout.addWidget(self.views, stretch=1)
+        layout.addWidget(self.stream.bar)
         self.setCentralWidget(central)
-        self.attention = AttentionPanel(self.ui_config)
-        self.attention_dock = QDockWidget("Attention inspector", self)
-        self.attention_dock.setObjectName("attention")
-        self.attention_dock.setWidget(self.attention)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.attention_dock)
-        self.attention_dock.setVisible(False)
+        self.attention_dock = InspectorDock(self.ui_config, self)
+        self.attention = self.attention_dock.panel
         self.status = StatusPanel(self)
         self.setStatusBar(self.status)
+        self.menus = WindowMenus(self, self.settings, [
+            self.controls.attention_action, self.stream.toggle_action,
+            self.controls.overlay_action, self.controls.event_view_action])
 
     def _connect(self) -> None:
-        session, controls = self.session, self.controls
+        session, controls, stream = self.session, self.controls, self.stream
         session.result.connect(self.slot.put)
         session.notice.connect(self.status.showMessage)
         session.error.connect(self.show_error)
@@ -111,21 +121,32 @@ class MainWindow(QMainWindow):
         controls.engine_settings_changed.connect(self.configure_engine)
         controls.play_action.toggled.connect(self.set_playing)
         controls.step_action.triggered.connect(self.step)
+        controls.step_back_action.triggered.connect(self.step_back)
         controls.record_action.toggled.connect(self.set_recording)
         controls.attention_action.toggled.connect(self.set_attention_visible)
         controls.overlay_action.toggled.connect(self.views.set_event_overlay)
         controls.event_view_action.toggled.connect(self.views.set_event_view)
+        stream.bar.step_back_requested.connect(self.step_back)
+        stream.bar.step_forward_requested.connect(self.step)
+        stream.bar.seek_requested.connect(self.seek)
+        stream.panel.contrast_changed.connect(self.views.set_saturation)
+        self.menus.open_requested.connect(self.open_source)
+        self.menus.checkpoint_requested.connect(self.load_checkpoint)
+        self.menus.folder_requested.connect(self.show_record_folder)
         self.attention_dock.visibilityChanged.connect(self._on_dock_visibility)
         self.views.pixel_clicked.connect(self.inspect_pixel)
 
     # --- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        restored = geometry is not None and self.restoreGeometry(geometry)
+        if not (restored and window_is_sane(self)):
+            # First start, or a size that no longer fits a screen: start over.
+            fit_first_size(self, DEFAULT_SENSOR, 3 if self.ui_config.event_view else 2)
+            self._fit_pending = True
         state = self.settings.value("window/state")
-        if state is not None:
-            self._dock_sized = self.restoreState(state)
+        if state is not None and restored:
+            self.attention_dock.sized = self.restoreState(state)
         self.attention_dock.setVisible(False)  # opened on demand: it costs engine time
         colormap = read_str(self.settings, "attention/colormap", self.ui_config.colormap)
         if colormap in self.ui_config.colormaps:
@@ -134,9 +155,10 @@ class MainWindow(QMainWindow):
         self.attention.opacity_slider.setValue(round(100 * min(max(opacity, 0.0), 1.0)))
 
     def save_settings(self) -> None:
-        """Remember geometry, dock layout and the inspector's choices."""
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        """Remember geometry (only while it fits a screen), dock layout and inspector choices."""
+        if window_is_sane(self):
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("attention/colormap", self.attention.colormap_box.currentText())
         self.settings.setValue("attention/opacity", self.attention.opacity)
         self.settings.sync()
@@ -150,6 +172,11 @@ class MainWindow(QMainWindow):
         """Record into ``folder`` from now on (remembered between runs)."""
         self.settings.setValue("record/folder", folder)
         self.status.showMessage(f"Recordings go to {folder}", 5000)
+
+    def show_record_folder(self) -> None:
+        """Show the recording folder in the file manager (File > Open recording folder)."""
+        if not open_folder(self.record_folder):
+            self.show_error(f"Cannot open the recording folder {self.record_folder}")
 
     # --- stream ------------------------------------------------------------------
     def open_source(self, spec: str) -> None:
@@ -185,8 +212,12 @@ class MainWindow(QMainWindow):
         if request.kind == "checkpoint":
             self.set_recording(False)  # the stream restarted: its recording has ended
             self.slot.reset()
+            self.latest = None  # its attention came from the old weights
+            self.attention.clear(NEW_WEIGHTS_REASON)
+            self.stream.on_new_stream()
             self.controls.play_action.setChecked(True)
-            self.status.showMessage(f"Loaded {request.label}", 5000)
+            self.status.showMessage(f"Loaded {self.session.weights_label or request.label}",
+                                    5000)
             return
         self._show_new_source()
         self.status.showMessage(f"Opened {request.label}", 5000)
@@ -198,18 +229,26 @@ class MainWindow(QMainWindow):
             self.show_error(f"Cannot open {request.spec}: {message}")
 
     def _show_new_source(self) -> None:
-        """Reset the views for the stream the session has just started."""
+        """Reset the views and controls for the stream the session has just started."""
         self.set_recording(False)  # a recording of the old stream ended with it
         self.slot.reset()
         self.latest = None
-        self.attention.clear()
-        self.views.clear_marker()
         source = self.session.source
         assert source is not None
+        self.attention.clear(empty_reason(source.has_frames, False))
+        self.views.clear_marker()
         self.notice.setVisible(not source.has_frames)
+        self.controls.set_stream(self.session.replay is not None, source.has_frames)
+        self.stream.on_new_stream()
         self.controls.play_action.setChecked(True)
         self.session.attention = self.attention_dock.isVisible()
         self.setWindowTitle(f"STRA Live — {source.name}")
+        if self.session.spec is not None:
+            self.menus.remember(self.session.spec)
+        if self._fit_pending and not self.isVisible():
+            views = 1 if not source.has_frames else (3 if self.ui_config.event_view else 2)
+            fit_first_size(self, source.resolution, views)
+        self._fit_pending = False
         self._show_status()
 
     def configure_engine(self, lookahead: int, memory_length: int) -> None:
@@ -220,7 +259,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(error))
 
     def set_playing(self, playing: bool) -> None:
-        """Resume or pause the stream (space)."""
+        """Resume or pause the stream (space); paused, the picture and the figures freeze."""
         if self.controls.play_action.isChecked() != playing:
             self.controls.play_action.setChecked(playing)  # re-enters through toggled
             return
@@ -235,14 +274,24 @@ class MainWindow(QMainWindow):
             self.set_playing(False)
         self.session.step()
 
+    def step_back(self) -> None:
+        """Show the previous frame of a file (left arrow); pauses first."""
+        frame = self.stream.current_frame(self.latest)
+        if frame is None or frame == 0:
+            self.status.showMessage("No earlier frame to go back to", 3000)
+            return
+        self.set_playing(False)
+        self.set_recording(False)  # going back restarts the file: a recording ends here
+        self.session.step_back(frame)
+
+    def seek(self, position_us: int) -> None:
+        """Restart a file at ``position_us`` (the seek bar); a recording ends first."""
+        self.set_recording(False)
+        self.session.seek(position_us)
+
     def set_attention_visible(self, visible: bool) -> None:
         """Open or close the attention inspector (A); the engine computes maps only while open."""
-        if visible and not self.attention_dock.isVisible() and not self._dock_sized:
-            self._dock_sized = True  # first opening: a third of the window, views keep the rest
-            self.attention_dock.setVisible(True)
-            self.resizeDocks([self.attention_dock], [max(320, self.width() // 3)],
-                             Qt.Orientation.Horizontal)
-        self.attention_dock.setVisible(visible)
+        self.attention_dock.show_docked(visible)
 
     def _on_dock_visibility(self, visible: bool) -> None:
         self.session.attention = visible
@@ -251,16 +300,9 @@ class MainWindow(QMainWindow):
         if visible and self.latest is not None:
             self.attention.offer(self.latest)
         if visible and self.attention.result is None:
-            self.attention.heading.setText(self._attention_hint())
-
-    def _attention_hint(self) -> str:
-        """Why the inspector is still empty, and what to do about it."""
-        source = self.session.source
-        if source is not None and not source.has_frames:
-            return "This stream has no APS frames, so there is no attention to inspect."
-        if self.session.paused:
-            return "Paused: step one frame (→) to compute its attention maps."
-        return "Waiting for a frame with attention maps…"
+            source = self.session.source
+            self.attention.clear(empty_reason(source.has_frames if source else None,
+                                              self.session.paused))
 
     def inspect_pixel(self, x: int, y: int) -> None:
         """Show the attention of pixel (x, y), opening the inspector if needed."""
@@ -309,14 +351,18 @@ class MainWindow(QMainWindow):
 
     # --- drawing ------------------------------------------------------------------
     def redraw(self) -> None:
-        """Timer slot: draw the newest result, if a new one arrived."""
+        """Timer slot: draw the newest result, if a new one arrived; nothing moves while paused."""
         result = self.slot.take()
+        accumulated = self.stream.event_image()
         if result is not None:
             self.latest = result
             self.shown += 1
-            self.views.show_result(result)
+            self.views.show_result(result, accumulated)
             if self.attention_dock.isVisible():
                 self.attention.offer(result)
+        elif accumulated is not None and not self.session.paused:
+            self.views.show_events(accumulated)
+        self.stream.tick(self.latest)
         self._show_status()
         self._show_recording()
 
@@ -324,7 +370,8 @@ class MainWindow(QMainWindow):
         source = self.session.source
         stats = self.latest.stats if self.latest is not None else None
         self.status.show_stats(stats, source.name if source else "none",
-                               source.resolution if source else None, self.slot.not_shown)
+                               source.resolution if source else None, self.slot.not_shown,
+                               self.session.weights_label)
 
     def _on_finished(self) -> None:
         self.set_recording(False)
@@ -349,3 +396,4 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.session.stop()
         super().closeEvent(event)
+

@@ -24,7 +24,9 @@ from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.pipeline import Pipeline
 from stra_live.sources.base import Source
 from stra_live.sources.camera import CameraConfig
+from stra_live.voxel.noise import NoiseFilterConfig
 from ui.bridge import PipelineBridge
+from ui.checkpoints import describe_weights
 from ui.opening import (
     EngineBuilder,
     Geometry,
@@ -35,6 +37,7 @@ from ui.opening import (
     StreamOpener,
 )
 from ui.recording import RecordingSink
+from ui.session_playback import PlaybackMixin
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ def default_builder(config: EngineConfig, resolution: tuple[int, int], has_frame
     return build_engine(config, resolution, has_frames, source_name)
 
 
-class LiveSession(QObject):
+class LiveSession(PlaybackMixin, QObject):
     """One live stream at a time, switchable from the GUI thread.
 
     Signals:
@@ -81,6 +84,11 @@ class LiveSession(QObject):
         stop_timeout_s: the longest wait for each worker thread on stop.
         opener: opens a source from a spec (default: the project's factory).
         builder: builds an engine (default: the project's builder).
+        noise_filter: the noise filters every stream starts with.
+
+    Every source is seen through a :class:`~stra_live.sources.filtered.FilteredSource`
+    (noise filters, event accumulation); a file also gets a
+    :class:`~stra_live.sources.playback.PlaybackControl` (speed, loop, pause).
     """
 
     result = pyqtSignal(object)
@@ -94,9 +102,15 @@ class LiveSession(QObject):
 
     def __init__(self, config: LiveConfig, stop_timeout_s: float = 0.5,
                  opener: SourceOpener | None = None, builder: EngineBuilder = default_builder,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 noise_filter: NoiseFilterConfig | None = None) -> None:
         super().__init__(parent)
         self.engine_config = config.engine
+        self._builder = builder
+        self.noise_config = noise_filter or NoiseFilterConfig()
+        self.accumulation_us: int | None = None
+        self.speed: float | None = 1.0
+        self.loop = False
         self.stop_timeout_s = stop_timeout_s
         self._opening = StreamOpener(opener or partial(default_opener, camera=config.camera),
                                      builder, self)
@@ -194,6 +208,7 @@ class LiveSession(QObject):
         return bridge
 
     def _replace(self, spec: str, source: Source, engine: Any, bridge: PipelineBridge) -> None:
+        source = self._wrap(source)
         self._stop_pipeline()
         engine.configure(self.engine_config.lookahead, self.engine_config.memory_length)
         pipeline = Pipeline(source, engine, bridge.callbacks())
@@ -205,6 +220,17 @@ class LiveSession(QObject):
                  source.resolution[0], self.device_label)
 
     # --- control ------------------------------------------------------------------
+    @property
+    def weights_label(self) -> str:
+        """The loaded checkpoint and its network, for the status bar ("" when none)."""
+        runtime = getattr(self.engine, "runtime", None)
+        if runtime is None:
+            return ""
+        from stra_live.engine.runtime import default_checkpoint
+
+        path = self.engine_config.checkpoint or default_checkpoint(runtime.device)
+        return describe_weights(path, runtime.config)
+
     @property
     def device_label(self) -> str:
         """The engine's device, e.g. "cpu"; "" when nothing is running."""
@@ -221,19 +247,25 @@ class LiveSession(QObject):
         return self.pipeline is not None and self.pipeline.paused
 
     def pause(self) -> None:
-        """Stop producing results."""
+        """Stop producing results; a file also stops reading (no time is lost)."""
+        if self.playback is not None:
+            self.playback.pause()
         if self.pipeline is not None:
             self.pipeline.pause()
 
     def resume(self) -> None:
-        """Produce results again."""
+        """Produce results again (a file carries on where it was held)."""
+        if self.playback is not None:
+            self.playback.resume()
         if self.pipeline is not None:
             self.pipeline.resume()
 
-    def step(self) -> None:
-        """While paused, deblur exactly one more frame."""
+    def step(self, frames_needed: int = 1) -> None:
+        """While paused, deblur exactly one more frame (a held file lets ``frames_needed`` out)."""
         if self.pipeline is not None:
             self.pipeline.step()
+        if self.playback is not None:
+            self.playback.allow_frames(frames_needed)
 
     @property
     def attention(self) -> bool:

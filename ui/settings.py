@@ -7,10 +7,12 @@ runs. Tests pass a file path so they never touch the user's real settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PyQt6.QtCore import QSettings
+
+from stra_live.voxel.noise import NoiseFilterConfig
 
 ORGANISATION = "STRA Live"
 """QSettings organisation name."""
@@ -33,6 +35,8 @@ class UiConfig:
             always show it.
         stop_timeout_s: seconds the GUI waits for each worker thread when a
             pipeline is stopped (source switch, close); never longer.
+        noise_filter: the noise filters every stream starts with (switchable live
+            in the Filters & view panel).
     """
 
     colormap: str = "inferno"
@@ -42,6 +46,7 @@ class UiConfig:
     event_overlay: bool = False
     event_view: bool = False
     stop_timeout_s: float = 0.5
+    noise_filter: NoiseFilterConfig = field(default_factory=NoiseFilterConfig)
 
     def __post_init__(self) -> None:
         if not self.colormaps:

@@ -1,12 +1,19 @@
-"""Status bar: source, resolution and the engine's running figures."""
+"""Status bar: messages, source, weights, resolution and the engine's running figures.
+
+Every text in it is an :class:`~ui.elided_label.ElidedLabel`: a long message,
+file name or recording label is cut with "…" (whole in its tooltip) instead of
+widening the window past the screen.
+"""
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QStatusBar, QWidget
 
 from stra_live.engine.results import EngineStats
+from ui.elided_label import ElidedLabel
 
-FIELDS = ("source", "resolution", "device", "input", "output", "latency", "events",
+FIELDS = ("source", "weights", "resolution", "device", "input", "output", "latency", "events",
           "dropped", "memory", "not_shown")
 """Status fields, left to right."""
 
@@ -21,7 +28,7 @@ def format_rate(events_per_second: float) -> str:
 
 
 def format_status(stats: EngineStats | None, source: str, resolution: tuple[int, int] | None,
-                  not_shown: int = 0) -> dict[str, str]:
+                  not_shown: int = 0, weights: str = "") -> dict[str, str]:
     """The text of every status field.
 
     Args:
@@ -29,12 +36,14 @@ def format_status(stats: EngineStats | None, source: str, resolution: tuple[int,
         source: the source's name.
         resolution: sensor (height, width), or None when nothing is open.
         not_shown: results replaced before the GUI drew them.
+        weights: the loaded checkpoint and its configuration ("" when none).
 
     Returns:
         field name (one of :data:`FIELDS`) -> text.
     """
     text = {
         "source": f"Source: {source}",
+        "weights": f"Weights: {weights}" if weights else "",
         "resolution": f"{resolution[1]}×{resolution[0]}" if resolution else "—",
         "not_shown": f"not drawn {not_shown}",
     }
@@ -55,22 +64,51 @@ def format_status(stats: EngineStats | None, source: str, resolution: tuple[int,
 
 
 class StatusPanel(QStatusBar):
-    """A status bar with one permanent label per field, plus a recording label."""
+    """A status bar: a message on the left, then a recording label and one label per field.
+
+    Messages go into an elided label of their own (not Qt's temporary message,
+    which is clipped and hides nothing gracefully); ``currentMessage`` and
+    ``clearMessage`` keep QStatusBar's meaning.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.labels = {name: QLabel("") for name in FIELDS}
-        self.recording = QLabel("")
+        self.message = ElidedLabel("", min_width=60)
+        self.addWidget(self.message, 1)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.clearMessage)
+        self.labels = {name: ElidedLabel("") for name in FIELDS}
+        self.recording = ElidedLabel("", min_width=60)
         self.recording.setStyleSheet("color: #c00000; font-weight: bold")
         self.addPermanentWidget(self.recording)
         for name in FIELDS:
             self.addPermanentWidget(self.labels[name])
 
+    def showMessage(self, text: str | None, msecs: int = 0) -> None:  # noqa: N802 (Qt override)
+        """Show ``text`` (elided, whole in the tooltip) for ``msecs`` ms, or until replaced."""
+        self.message.setText(text or "")
+        if msecs > 0:
+            self._message_timer.start(msecs)
+        else:
+            self._message_timer.stop()
+
+    def currentMessage(self) -> str:  # noqa: N802 (Qt override)
+        """The message shown now ("" when none)."""
+        return self.message.text()
+
+    def clearMessage(self) -> None:  # noqa: N802 (Qt override)
+        """Remove the message."""
+        self._message_timer.stop()
+        self.message.setText("")
+
     def show_stats(self, stats: EngineStats | None, source: str,
-                   resolution: tuple[int, int] | None, not_shown: int = 0) -> None:
+                   resolution: tuple[int, int] | None, not_shown: int = 0,
+                   weights: str = "") -> None:
         """Refresh every field."""
-        for name, text in format_status(stats, source, resolution, not_shown).items():
+        for name, text in format_status(stats, source, resolution, not_shown, weights).items():
             self.labels[name].setText(text)
+            self.labels[name].setVisible(bool(text))
 
     def show_recording(self, text: str) -> None:
         """Show the recording state ("" hides it)."""
