@@ -18,3 +18,6 @@ def shared_dir() -> Path:
 
 DVXPLORER_SAMPLE = shared_dir() / "data/real/dvxplorer_sample.aedat4"
 """0.59 s of real DVXplorer events (320x240), 111,954 events, no APS frames."""
+
+DAVIS346_SAMPLE = shared_dir() / "data/real/davis346_aedat_test.aedat4"
+"""A real DAVIS346 recording with APS frames: 346x260, 59 frames at 25 fps, 78,830 events (MIT)."""
