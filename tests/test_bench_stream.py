@@ -21,7 +21,8 @@ def test_stream_benchmark_prints_its_json_keys(capsys: pytest.CaptureFixture[str
 
 
 def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["stream", "--frames", "3", "--kinds", "realtime", "--rounds", "2"]) == 0
+    assert main(["stream", "--frames", "3", "--kinds", "realtime", "--rounds", "2",
+                 "--options", "channels-last"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     figures = json.loads(last)
     for key in ("stream_fps", "naive_fps", "speedup", "latency_p50_ms", "latency_p95_ms"):
@@ -31,3 +32,7 @@ def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures["threads"] == app_threads()
     assert figures["speedup"] == pytest.approx(figures["stream_fps"] / figures["naive_fps"],
                                                rel=0.02)
+    options = figures["options"]
+    assert set(options) == {"eager", "channels-last"} and options["eager"]["vs_eager"] == 1.0
+    assert options["channels-last"]["vs_eager"] == pytest.approx(
+        options["channels-last"]["stream_fps"] / options["eager"]["stream_fps"], rel=0.02)

@@ -8,6 +8,11 @@ output. Latency is the engine's: from the packet that made a frame ready to
 its deblurred output (lookahead 1 adds one frame interval of waiting on a live
 camera, which a pre-recorded stream does not show).
 
+``--options`` also times the real-time network's streamed step under each
+inference speed option (channels-last, ``torch.compile``; see
+:mod:`stra_live.engine.speed`) beside eager, in the same run, with the cost
+of compiling on a cold and on a warm cache.
+
 Torch runs with the app's CPU thread count (``engine.cpu_threads`` in
 configs/live.yaml) unless ``--threads`` says otherwise. The two paths take
 turns for ``--rounds`` rounds and each keeps its best round, so a burst of load
@@ -34,12 +39,21 @@ from stra_live.config import CONFIG_DIR, load_config
 from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.engine import StreamingEngine
 from stra_live.engine.runtime import ModelRuntime
+from stra_live.engine.speed import SpeedOptions, apply_speed_options
 from stra_live.events import Frame
 from stra_live.sources.base import Packet
 from stra_live.sources.simulated import SimulatorSource, SimulatorSourceConfig
 from stra_live.voxel.buffer import RollingEventBuffer
 
 log = logging.getLogger(__name__)
+
+OPTION_SETS = {
+    "channels-last": SpeedOptions(channels_last=True),
+    "compile": SpeedOptions(compile="default"),
+    "compile+channels-last": SpeedOptions(channels_last=True, compile="default"),
+    "compile-max-autotune": SpeedOptions(compile="max-autotune"),
+}
+"""``--options`` names -> what they apply (eager is always timed as the reference)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "configs/live.yaml)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternating rounds of streaming and naive; the best of each is kept")
+    parser.add_argument("--options", nargs="*", default=["channels-last", "compile",
+                                                         "compile+channels-last"],
+                        choices=sorted(OPTION_SETS),
+                        help="speed options timed beside eager on the real-time network "
+                             "(none: skip)")
     parser.add_argument("--kinds", nargs="+", default=["realtime", "paper"],
                         choices=["realtime", "paper"],
                         help="configurations; the first is the headline (the app's CPU default)")
@@ -86,6 +105,8 @@ def run(args: argparse.Namespace) -> dict:
     headline = dict(results[args.kinds[0]])
     headline["configuration"] = args.kinds[0]
     headline["threads"] = torch.get_num_threads()
+    if args.options:
+        headline["options"] = measure_options(packets, args.options, args.rounds)
     for kind in args.kinds[1:]:
         headline.update({f"{kind}_{key}": value for key, value in results[kind].items()})
     return headline
@@ -183,3 +204,48 @@ def runtime_resolution(packets: list[Packet]) -> tuple[int, int]:
     """(height, width) of the first frame in the packets."""
     first = next(itertools.chain.from_iterable(p.frames for p in packets))
     return first.resolution
+
+
+def measure_options(packets: list[Packet], names: list[str], rounds: int) -> dict:
+    """Streamed-step fps of the real-time network under each option, beside eager (one run).
+
+    The options take turns round by round (best round kept). Compiling is timed
+    twice: on first use, and again after resetting dynamo, when inductor's
+    caches are warm (what a later start of the app pays).
+    """
+    runtimes = {"eager": ModelRuntime(load_network("realtime"), torch.device("cpu"))}
+    startup: dict[str, dict] = {}
+    for name in names:
+        options = OPTION_SETS[name]
+        model = apply_speed_options(load_network("realtime"), options)
+        runtimes[name] = ModelRuntime(model, torch.device("cpu"))
+        startup[name] = {"first_s": round(warm_up(runtimes[name], packets), 1)}
+        if options.compile != "off":
+            torch._dynamo.reset()
+            startup[name]["cached_s"] = round(warm_up(runtimes[name], packets), 1)
+    best = dict.fromkeys(runtimes, 0.0)
+    for _ in range(rounds):
+        for name, runtime in runtimes.items():
+            best[name] = max(best[name], measure_streaming(runtime, packets)[0])
+    figures = {}
+    for name, fps in best.items():
+        figures[name] = {"stream_fps": round(fps, 2), "vs_eager": round(fps / best["eager"], 2),
+                         **startup.get(name, {})}
+        costs = ", ".join(f"{k} {v} s" for k, v in startup.get(name, {}).items())
+        print(f"  option {name:>22}: streamed step {fps:6.1f} fps | "
+              f"{fps / best['eager']:4.2f}x eager" + (f" | start-up {costs}" if costs else ""))
+    return figures
+
+
+def warm_up(runtime: ModelRuntime, packets: list[Packet]) -> float:
+    """Seconds until the engine has deblurred a few frames (compiles, if compiling)."""
+    began = time.perf_counter()
+    engine = StreamingEngine(runtime, EngineConfig(), runtime_resolution(packets))
+    outputs = 0
+    for packet in packets:
+        engine.push(packet)
+        while engine.process("next") is not None:
+            outputs += 1
+        if outputs >= 4:
+            break
+    return time.perf_counter() - began

@@ -1,0 +1,30 @@
+"""`stra-bench pipeline` runs the app end to end; its last line is one JSON key per scenario."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from stra_live.cli.bench import main
+
+
+@pytest.mark.timeout(240)
+def test_pipeline_benchmark_reports_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    threads = torch.get_num_threads()
+    try:
+        assert main(["pipeline", "--sources", "aedat4", "network", "--record", "both",
+                     "--seconds", "1"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(figures) == {"aedat4", "aedat4+record", "network", "network+record"}
+    for name, row in figures.items():
+        assert row["offered"] >= 20, name  # 1 s at 26.7 fps, every frame offered
+        assert 0 < row["deblurred"] <= row["offered"], name
+        assert row["share"] == pytest.approx(row["deblurred"] / row["offered"], abs=1e-3)
+        assert row["latency_p95_ms"] >= row["latency_p50_ms"] > 0, name
+        assert 1e6 <= row["events_per_s"] <= 5e6, name  # DAVIS240C-like rates
+        assert row["thread_cpu_s"].get("stra-inference", 0) > 0, name
+    assert figures["aedat4+record"]["recorded_deblurred"] > 0
