@@ -14,6 +14,7 @@ BENCHMARKS = {
     "sim": "event simulator throughput (frames per second at 240x180)",
     "model": "STRA size, GFLOPs and CPU frames per second",
     "stream": "streaming engine vs naive per-window recomputation",
+    "pipeline": "the app end to end (demo, AEDAT4, DV network; recording off/on)",
 }
 """Subcommand name -> one-line description; the module is stra_live.benchmarks.<name>."""
 
