@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import signal
@@ -114,37 +115,57 @@ def test_names_never_overwrite_an_earlier_session(tmp_path: Path) -> None:
                         SessionRecorder(tmp_path, RES, False).stop().paths[0].name)
 
 
-class FullDiskWriter(Aedat4Writer):
-    """The real writer, but the disk "fills up" at the n-th event write."""
+class FullDisk:
+    """An ``os.write`` whose disk fills up after ``room`` bytes (ENOSPC, as a real full disk)."""
 
-    def __init__(self, *args: object, fail_at: int, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.writes = 0
-        self.fail_at = fail_at
+    def __init__(self, room: int) -> None:
+        self.room = room
 
-    def write_events(self, events: np.ndarray) -> None:
-        self.writes += 1
-        if self.writes == self.fail_at:
+    def __call__(self, fd: int, data: bytes | memoryview) -> int:
+        if len(data) > self.room:
+            if self.room:
+                written = os.write(fd, bytes(data[:self.room]))  # a partial write, then full
+                self.room -= written
+                return written
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        super().write_events(events)
+        self.room -= len(data)
+        return os.write(fd, data)
 
 
 def test_a_full_disk_stops_the_recording_keeping_what_was_written(tmp_path: Path) -> None:
-    packets = make_packets(6)
+    packets = make_packets(60, per_packet=400)
     errors: list[str] = []
+    full = FullDisk(room=60_000)
     recorder = SessionRecorder(
         tmp_path, RES, record_mp4=False, on_error=errors.append,
-        open_aedat4=lambda *a, **k: FullDiskWriter(*a, fail_at=4, **k))
+        config=RecorderConfig(flush_interval_s=0.001, compression="none"),
+        open_aedat4=functools.partial(Aedat4Writer, write=full))
     for packet in packets:
         recorder.write_packet(packet)  # never raises, also after the failure
+        recorder.wait_until_written(10)  # one packet at a time: the cut falls mid-stream
     recorder.write_result(0, np.zeros(RES, np.float32))
     summary = recorder.stop()
-    assert summary.error is not None and "No space left on device" in summary.error
+    assert summary.error is not None and "disk full" in summary.error
+    assert "No space left on device" in summary.error
     assert errors == [summary.error]
-    assert summary.events_written == 150 and summary.frames_written == 3
     raw = read_aedat4(summary.paths[0])
-    np.testing.assert_array_equal(raw.events, all_events(packets[:3]))
-    assert len(raw.frames) == 3
+    dv_events, dv_frames = dv_counts(summary.paths[0])  # dv-processing opens it too
+    assert len(raw.events) == len(dv_events) == summary.events_written
+    assert len(raw.frames) == len(dv_frames) == summary.frames_written
+    assert 0 < len(raw.events) < 60 * 400
+    np.testing.assert_array_equal(raw.events, all_events(packets)[:len(raw.events)])
+
+
+def dv_counts(path: Path) -> tuple[list[int], list[int]]:
+    """Event timestamps and frame timestamps of ``path`` as dv-processing reads them."""
+    reader = dv.io.MonoCameraRecording(str(path))
+    events: list[int] = []
+    while (batch := reader.getNextEventBatch()) is not None:
+        events.extend(batch.timestamps().tolist())
+    frames = []
+    while reader.isFrameStreamAvailable() and (frame := reader.getNextFrame()) is not None:
+        frames.append(frame.timestamp)
+    return events, frames
 
 
 def test_stops_before_the_disk_is_full(tmp_path: Path) -> None:
@@ -152,40 +173,45 @@ def test_stops_before_the_disk_is_full(tmp_path: Path) -> None:
 
     def free_bytes(folder: Path) -> int:
         calls.append(folder)
-        return 10 << 30 if len(calls) <= 3 else 10 << 20  # 10 GiB, then 10 MiB
+        return 10 << 30 if len(calls) <= 5 else 10 << 20  # 10 GiB, then 10 MiB
 
     packets = make_packets(5)
     recorder = SessionRecorder(tmp_path, RES, record_mp4=False, free_bytes=free_bytes)
     for packet in packets:
         recorder.write_packet(packet)
     summary = recorder.stop()
-    assert summary.error is not None and "disk nearly full: 10 MiB left" in summary.error
-    raw = read_aedat4(summary.paths[0])  # the constructor's check + 2 packets went through
-    np.testing.assert_array_equal(raw.events, all_events(packets[:2]))
-    with pytest.raises(OSError, match="disk nearly full"):
+    assert summary.error is not None and "disk full: 10 MiB left" in summary.error
+    raw = read_aedat4(summary.paths[0])  # what went through before the check is all there
+    assert len(raw.frames) == summary.frames_written >= 1
+    assert len(raw.events) == summary.events_written
+    with pytest.raises(OSError, match="disk full"):
         SessionRecorder(tmp_path, RES, record_mp4=False, free_bytes=lambda folder: 1 << 20)
 
 
-def test_a_writer_that_falls_behind_stops_without_holes(tmp_path: Path) -> None:
+def test_a_slow_disk_stops_with_a_message_and_no_holes(tmp_path: Path) -> None:
     release = threading.Event()
 
-    class SlowWriter(Aedat4Writer):
-        def write_events(self, events: np.ndarray) -> None:
-            release.wait(10)
-            super().write_events(events)
+    def slow_write(fd: int, data: bytes | memoryview) -> int:
+        release.wait(10)  # the disk hangs until the test lets it go
+        return os.write(fd, data)
 
-    packets = make_packets(40, per_packet=200)  # 3.2 kB of events + 391 B frame each
-    config = RecorderConfig(max_queue_mb=20_000 / 2**20)
+    packets = make_packets(40, per_packet=200)  # 2.6 kB of events + 391 B frame each
+    config = RecorderConfig(max_queue_mb=20_000 / 2**20, flush_interval_s=0.01)
     recorder = SessionRecorder(tmp_path, RES, record_mp4=False, config=config,
-                               open_aedat4=SlowWriter)
+                               open_aedat4=functools.partial(Aedat4Writer, write=slow_write))
     for packet in packets:
         recorder.write_packet(packet)
-    assert recorder.error is not None and "could not keep up" in recorder.error
+    stop_started = time.monotonic()
+    recorder.request_stop()  # the record button: returns at once, even with the disk stuck
+    assert time.monotonic() - stop_started < 0.5
+    assert recorder.error is not None and "the disk is too slow" in recorder.error
     release.set()
-    summary = recorder.stop()
+    summary = recorder.stop(20)
+    assert summary.finished
     raw = read_aedat4(summary.paths[0])
     accepted = summary.frames_written
     assert 1 < accepted < len(packets)
+    assert len(raw.frames) == accepted
     np.testing.assert_array_equal(raw.events, all_events(packets[:accepted]))
 
 

@@ -1,4 +1,8 @@
-"""Typed configuration of the live app and the streaming engine (``configs/live.yaml``)."""
+"""Typed configuration of the live app and the streaming engine (``configs/live.yaml``).
+
+``RecordConfig`` (the ``record`` section) lives with the recorder, in
+:mod:`stra_live.recording.config`, and is re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from stra_live.sources.camera import CameraConfig
+from stra_live.recording.config import RecordConfig
+from stra_live.sources.live_config import CameraConfig
 
 
 @dataclass(frozen=True)
@@ -50,19 +55,6 @@ class EngineConfig:
             raise ValueError(f"cpu_threads must be >= 0, got {self.cpu_threads}")
         if self.horizon_ms <= 0:
             raise ValueError(f"horizon_ms must be positive, got {self.horizon_ms}")
-
-
-@dataclass(frozen=True)
-class RecordConfig:
-    """Where and what the record button writes.
-
-    Attributes:
-        folder: output folder (created if missing); files get timestamped names.
-        mp4: also write a side-by-side blurry | deblurred MP4.
-    """
-
-    folder: Path = Path("recordings")
-    mp4: bool = True
 
 
 @dataclass(frozen=True)

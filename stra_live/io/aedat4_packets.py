@@ -41,7 +41,6 @@ __all__ = [
     "event_payload",
     "frame_payload",
     "header_bytes",
-    "to_dv_events",
 ]
 
 DV_EVENT_DTYPE = np.dtype({"names": ["timestamp", "x", "y", "polarity"],
@@ -132,10 +131,14 @@ def compress(payload: bytes | memoryview, compression: str) -> bytes:
     return lz4.frame.compress(payload, compression_level=0, store_size=False)
 
 
-def event_payload(events: np.ndarray) -> np.ndarray:
-    """The size-prefixed "EVTS" FlatBuffer of (n,) :data:`DV_EVENT_DTYPE` events, as uint8."""
-    n = len(events)
-    buffer = np.empty(_EVENT_HEAD + 16 * n, dtype=np.uint8)
+def event_payload(parts: list[np.ndarray]) -> np.ndarray:
+    """The size-prefixed "EVTS" FlatBuffer of the concatenated ``parts``, as uint8.
+
+    Each part is (n,) :data:`DV_EVENT_DTYPE` (copied as it is) or the project's
+    ``EVENT_DTYPE`` (``t, x, y, p``; converted straight into the buffer, p > 0 = ON).
+    """
+    n = sum(len(part) for part in parts)
+    buffer = np.zeros(_EVENT_HEAD + 16 * n, dtype=np.uint8)  # zeroed: deterministic padding
     struct.pack_into("<II4sHHHHiII", buffer, 0,
                      len(buffer) - 4,  # size prefix
                      16,               # root table at 4 + 16 = 20
@@ -145,18 +148,19 @@ def event_payload(events: np.ndarray) -> np.ndarray:
                      8,                # table -> vtable at 20 - 8 = 12
                      4,                # field 0: vector at 24 + 4 = 28
                      n)                # vector length; elements start at 32 (8-aligned)
-    buffer[_EVENT_HEAD:] = events.view(np.uint8)
+    elements = buffer[_EVENT_HEAD:].view(DV_EVENT_DTYPE)
+    done = 0
+    for part in parts:
+        target = elements[done:done + len(part)]
+        if part.dtype.names == DV_EVENT_DTYPE.names:
+            target[...] = part
+        else:
+            target["timestamp"] = part["t"]
+            target["x"] = part["x"]
+            target["y"] = part["y"]
+            target["polarity"] = part["p"] > 0
+        done += len(part)
     return buffer
-
-
-def to_dv_events(t: np.ndarray, x: np.ndarray, y: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """Columns to (n,) :data:`DV_EVENT_DTYPE` (padding zeroed, so files are deterministic)."""
-    out = np.zeros(len(t), dtype=DV_EVENT_DTYPE)
-    out["timestamp"] = t
-    out["x"] = x
-    out["y"] = y
-    out["polarity"] = on
-    return out
 
 
 def frame_payload(image: np.ndarray, timestamp: int, exposure: int, source: int) -> bytes:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -51,6 +52,11 @@ MAX_PACKET_EVENTS = 1 << 20
 
 WriteFn = Callable[[int, bytes | memoryview], int]
 """``os.write``-like: (file descriptor, data) -> bytes written; replaceable for tests."""
+
+
+def _time(events: np.ndarray) -> str:
+    """Name of the timestamp field: ``t`` (EVENT_DTYPE) or ``timestamp`` (dv layout)."""
+    return "t" if "t" in events.dtype.names else "timestamp"
 
 
 def dv_message(error: BaseException) -> str:
@@ -102,6 +108,8 @@ class Aedat4Writer:
         except OSError as error:
             raise InputError(path, f"cannot create AEDAT4 file: {error.strerror}") from error
         self._position = 0
+        self.io_seconds = 0.0
+        """Seconds spent inside file writes (tells a slow disk from a busy CPU)."""
         self._index: list[packets.PacketIndex] = []
         self._last_event_t: int | None = None
         self._last_frame_t = dict.fromkeys(names, -(1 << 62))
@@ -131,28 +139,59 @@ class Aedat4Writer:
 
     def write_events(self, events: np.ndarray) -> None:
         """Append (N,) EVENT_DTYPE events, sorted and not older than those already written."""
-        self._open_fd()
-        validate_events(events, self.resolution, self.path)
-        if len(events):
-            self._write_dv_layout(packets.to_dv_events(events["t"], events["x"], events["y"],
-                                                       events["p"] > 0))
+        self.write_event_batch([events])
 
     def write_dv_events(self, store: Any) -> None:
-        """Append a ``dv.EventStore`` as it is (its memory layout is the file's: no conversion).
+        """Append a ``dv.EventStore`` as it is (its memory layout is the file's: no conversion)."""
+        self.write_event_batch([store])
+
+    def write_event_batch(self, parts: Sequence[Any]) -> None:
+        """Append consecutive event arrays (EVENT_DTYPE) and/or ``dv.EventStore``s as one packet.
+
+        Fewer, larger packets compress better and cost fewer writes; packets
+        are split at :data:`MAX_PACKET_EVENTS`.
 
         Raises:
-            InputError: events off the sensor or older than those already written.
+            InputError: events unsorted, off the sensor or older than those already written.
         """
         self._open_fd()
-        if store.isEmpty():
+        arrays = [array for array in map(self._checked, parts) if len(array)]
+        if not arrays:
             return
-        events = store.numpy()
+        spans = [(int(array[_time(array)][0]), int(array[_time(array)][-1])) for array in arrays]
+        previous = self._last_event_t
+        for first, last in spans:
+            if previous is not None and first < previous:
+                raise InputError(self.path, f"events out of order: {first} us after "
+                                            f"{previous} us was written")
+            previous = last
+        batch: list[np.ndarray] = []
+        count, t_first, t_last = 0, spans[0][0], spans[0][1]
+        for array, (first, last) in zip(arrays, spans, strict=True):
+            if count and count + len(array) > MAX_PACKET_EVENTS:
+                self._write_packet(EVENT_STREAM, packets.event_payload(batch), count, t_first,
+                                   t_last)
+                batch, count, t_first = [], 0, first
+            batch.append(array)
+            count += len(array)
+            t_last = last
+        self._write_packet(EVENT_STREAM, packets.event_payload(batch), count, t_first, t_last)
+        self._last_event_t = previous
+
+    def _checked(self, part: Any) -> np.ndarray:
+        """An EVENT_DTYPE array validated, or a dv.EventStore's events in dv layout."""
+        if isinstance(part, np.ndarray):
+            validate_events(part, self.resolution, self.path)
+            return part
+        if part.isEmpty():
+            return np.empty(0, dtype=packets.DV_EVENT_DTYPE)
+        events = part.numpy()
         if events.dtype.itemsize != packets.DV_EVENT_DTYPE.itemsize:
             raise InputError(self.path, f"unexpected dv event layout {events.dtype}")
         height, width = self.resolution
         if int(events["x"].max()) >= width or int(events["y"].max()) >= height:
             raise InputError(self.path, f"dv events off the {width}x{height} sensor")
-        self._write_dv_layout(events)
+        return events
 
     def write_frame(self, frame: Frame, stream: str = APS_STREAM) -> None:
         """Append one frame to ``stream``; float images are stored as uint8."""
@@ -194,17 +233,6 @@ class Aedat4Writer:
         os.close(self._fd)
         self._fd = None
 
-    def _write_dv_layout(self, events: np.ndarray) -> None:
-        first = int(events["timestamp"][0])
-        if self._last_event_t is not None and first < self._last_event_t:
-            raise InputError(self.path, f"events out of order: {first} us after "
-                                        f"{self._last_event_t} us was written")
-        for start in range(0, len(events), MAX_PACKET_EVENTS):
-            part = events[start:start + MAX_PACKET_EVENTS]
-            self._write_packet(EVENT_STREAM, packets.event_payload(part), len(part),
-                               int(part["timestamp"][0]), int(part["timestamp"][-1]))
-        self._last_event_t = int(events["timestamp"][-1])
-
     def _write_image(self, image: np.ndarray, timestamp: int, exposure: int, stream: str) -> None:
         self._open_fd()
         if stream not in self._last_frame_t:
@@ -235,9 +263,13 @@ class Aedat4Writer:
 
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
-        while view:
-            written = self._write(self._open_fd(), view)
-            view = view[written:]
+        started = time.perf_counter()
+        try:
+            while view:
+                written = self._write(self._open_fd(), view)
+                view = view[written:]
+        finally:
+            self.io_seconds += time.perf_counter() - started
 
     def _abandon(self) -> None:
         """After a failed write: cut the file at its last whole packet and close it."""

@@ -9,24 +9,24 @@ Files, in the chosen folder, named after the start time (``stra_2026-11-25_17-03
 * ``<stem>_side_by_side.mp4`` (optional): grey blurry | deblurred.
 
 Threading: :meth:`SessionRecorder.write_packet` and :meth:`~SessionRecorder.write_result`
-may be called from any thread; they only queue the data, and one writer
-thread does all file I/O, so the caller never waits for the disk.
+may be called from any thread; they only queue the data. One thread writes
+the AEDAT4 file, another feeds ffmpeg, so neither the caller nor the file
+waits for the video encoder. :meth:`~SessionRecorder.request_stop` returns at
+once (the GUI thread never waits); the threads write everything queued, close
+the files and report through ``on_finished``.
 
-Failures never raise from ``write_*``: the first problem (disk full, ffmpeg
-gone, the writer falling ``max_queue_mb`` behind the stream) stops the
-recording, closes the files so that everything written so far stays
-readable, and is reported once through ``on_error`` and in
-:attr:`RecordingSummary.error`.
+Nothing is dropped: raw packets that came from dv are written from their dv
+objects (``Packet.raw``), others from their arrays, at NumPy speed
+(:class:`~stra_live.io.aedat4.Aedat4Writer`). Events are gathered for at most
+``flush_interval_s`` and then written in one packet, so a ``kill -9`` loses at
+most that much (plus any backlog) of what the recorder was given.
 
-Disk space: dv-processing's AEDAT4 writer writes on its own thread and, when a
-write fails with ENOSPC, aborts the whole process (``std::terminate``; seen
-with dv-processing 2.0.4 on a full tmpfs). So the recorder never lets the
-disk get that full: before every write it checks the free space and stops at
-``min_free_mb``.
-
-Kill or crash: dv's writer keeps up to 64 KiB in memory before writing and
-has no flush, so a killed process loses at most the last 64 KiB it was given;
-the file's index is missing then, which ``read_aedat4`` recovers.
+Failures never raise from ``write_*``: the first problem stops the recording,
+closes the files so that everything written so far stays readable, and is
+reported once through ``on_error`` and in :attr:`RecordingSummary.error`. The
+message says which: the disk is full (less than ``min_free_mb`` left, or a
+write failed with ENOSPC), the disk is too slow, or the CPU is too busy
+(more than ``max_queue_mb`` waiting, and where the writer's time went).
 """
 
 from __future__ import annotations
@@ -36,15 +36,19 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from stra_live.events import Frame
 from stra_live.io.aedat4 import Aedat4Writer
+from stra_live.recording.config import RecordConfig
+from stra_live.recording.mp4_thread import VideoThread
 from stra_live.recording.video import SideBySideVideo
 from stra_live.sources.base import Packet
 
@@ -53,31 +57,11 @@ log = logging.getLogger(__name__)
 DEBLURRED_STREAM = "deblurred"
 """Name of the AEDAT4 frame stream holding the deblurred frames."""
 
+RecorderConfig = RecordConfig
+"""The recorder's settings are the ``record`` section of ``configs/live.yaml``."""
+
 _MIB = 1 << 20
-
-
-@dataclass(frozen=True)
-class RecorderConfig:
-    """Settings of :class:`SessionRecorder`.
-
-    Attributes:
-        fps: frame rate written into the MP4.
-        mp4_quality: imageio-ffmpeg quality 0-10 (10 = best, largest).
-        min_free_mb: stop recording when less than this is free on the disk.
-        max_queue_mb: stop recording when more than this waits to be written.
-    """
-
-    fps: float = 25.0
-    mp4_quality: float = 7.0
-    min_free_mb: float = 64.0
-    max_queue_mb: float = 256.0
-
-    def __post_init__(self) -> None:
-        for name in ("fps", "min_free_mb", "max_queue_mb"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        if not 0 <= self.mp4_quality <= 10:
-            raise ValueError(f"mp4_quality must be in [0, 10], got {self.mp4_quality!r}")
+_MAX_BATCH_EVENTS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -86,12 +70,15 @@ class RecordingSummary:
 
     Attributes:
         paths: the files created (AEDAT4 first, then the MP4 if any).
-        events_written: raw events handed to the AEDAT4 writer.
-        frames_written: raw APS frames handed to it.
-        deblurred_written: deblurred frames handed to it.
+        events_written: raw events written to the AEDAT4 file.
+        frames_written: raw APS frames written to it.
+        deblurred_written: deblurred frames written to it.
         video_frames_written: frames encoded into the MP4.
         results_skipped: results dropped for arriving out of time order.
         error: why the recording stopped early, or None.
+        bytes_written: size of the AEDAT4 file.
+        duration_s: stream time covered by what was written (first to last timestamp).
+        finished: True once the files are closed.
     """
 
     paths: tuple[Path, ...]
@@ -101,6 +88,9 @@ class RecordingSummary:
     video_frames_written: int = 0
     results_skipped: int = 0
     error: str | None = None
+    bytes_written: int = 0
+    duration_s: float = 0.0
+    finished: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,9 +124,11 @@ class SessionRecorder:
         resolution: sensor (height, width).
         record_mp4: also write the side-by-side MP4.
         with_frames: the source has APS frames (else events only, no deblurred stream).
-        config: frame rate, quality, disk and queue limits.
+        config: compression, flush interval, frame rate, disk and queue limits.
         on_error: called once, from a recording thread, with the message that
             stopped the recording.
+        on_finished: called once, from a recording thread, with the final
+            summary when the files are closed.
         started: names the files (default: now).
         free_bytes, open_aedat4, open_video: replaceable for tests.
 
@@ -146,15 +138,18 @@ class SessionRecorder:
     """
 
     def __init__(self, folder: str | Path, resolution: tuple[int, int], record_mp4: bool = True,
-                 *, with_frames: bool = True, config: RecorderConfig | None = None,
-                 on_error: Callable[[str], None] | None = None, started: datetime | None = None,
+                 *, with_frames: bool = True, config: RecordConfig | None = None,
+                 on_error: Callable[[str], None] | None = None,
+                 on_finished: Callable[[RecordingSummary], None] | None = None,
+                 started: datetime | None = None,
                  free_bytes: Callable[[Path], int] = free_disk_bytes,
                  open_aedat4: Callable[..., Aedat4Writer] = Aedat4Writer,
                  open_video: Callable[..., SideBySideVideo] = SideBySideVideo) -> None:
-        self.config = config or RecorderConfig()
+        self.config = config or RecordConfig()
         self.folder = Path(folder)
         self.resolution = (int(resolution[0]), int(resolution[1]))
         self._on_error = on_error
+        self._on_finished = on_finished
         self._free_bytes = free_bytes
         self.folder.mkdir(parents=True, exist_ok=True)
         self._check_space()
@@ -163,23 +158,33 @@ class SessionRecorder:
         self.video_path = self.folder / f"{stem}_side_by_side.mp4" if record_mp4 else None
         streams = (DEBLURRED_STREAM,) if with_frames else ()
         self._aedat4: Aedat4Writer | None = open_aedat4(
-            self.aedat4_path, self.resolution, with_frames=with_frames, extra_frame_streams=streams)
-        self._video: SideBySideVideo | None = None
+            self.aedat4_path, self.resolution, with_frames=with_frames,
+            extra_frame_streams=streams, compression=self.config.compression)
+        self._video: VideoThread | None = None
         if self.video_path is not None:
             try:
-                self._video = open_video(self.video_path, self.resolution, fps=self.config.fps,
-                                         quality=self.config.mp4_quality)
+                video = open_video(self.video_path, self.resolution, fps=self.config.fps,
+                                   quality=self.config.mp4_quality)
             except BaseException:
                 self._aedat4.close()
                 raise
-        self._counts = dict.fromkeys(("events", "frames", "deblurred", "video", "skipped"), 0)
+            self._video = VideoThread(video, self.resolution, self._fail)
+        self._counts = dict.fromkeys(("events", "frames", "deblurred", "skipped"), 0)
+        self._span: list[int] = []  # [first, last] timestamp written
         self._last_result_t: int | None = None
         self._error: str | None = None
         self._accepting = True
+        self._finished = threading.Event()
         self._pending_bytes = 0
         self._pending_items = 0
+        self._queued_bytes = 0
+        self._busy_s = 0.0
+        self._started = time.monotonic()
         self._lock = threading.Condition()
         self._queue: queue.SimpleQueue[tuple[Packet | _Result, int] | None] = queue.SimpleQueue()
+        self._batch: list[Any] = []
+        self._batch_count = 0
+        self._batch_since = 0.0
         self._thread = threading.Thread(target=self._run, name="stra-recorder", daemon=True)
         self._thread.start()
         log.info("recording into %s", self.aedat4_path)
@@ -188,6 +193,11 @@ class SessionRecorder:
     def error(self) -> str | None:
         """Why the recording stopped early, or None."""
         return self._error
+
+    @property
+    def finished(self) -> bool:
+        """True once the files are closed (after a stop or a failure)."""
+        return self._finished.is_set()
 
     def write_packet(self, packet: Packet) -> None:
         """Queue a raw input packet (its arrays are kept, not copied: packets are immutable)."""
@@ -214,82 +224,126 @@ class SessionRecorder:
         self._enqueue(item, item.deblurred.nbytes + (0 if blurry is None else blurry.nbytes))
 
     def wait_until_written(self, timeout: float | None = None) -> bool:
-        """Wait until everything queued has been handed to the file writers; False on timeout."""
+        """Wait until everything queued is in the files (or ffmpeg); False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            return self._lock.wait_for(lambda: self._pending_items == 0, timeout)
+            if not self._lock.wait_for(lambda: self._pending_items == 0, timeout):
+                return False
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        return self._video is None or self._video.wait_idle(left)
+
+    def request_stop(self) -> None:
+        """Stop taking data and let the threads finish the files; returns at once."""
+        with self._lock:
+            self._stop_accepting()
 
     def stop(self, timeout: float | None = None) -> RecordingSummary:
         """Write what is queued, close the files and return the summary. Safe to call twice.
 
         Args:
-            timeout: seconds to wait for the writer; None waits until it is done.
+            timeout: seconds to wait for the writers; None waits until they are done.
         """
-        with self._lock:
-            self._stop_accepting()
-        self._thread.join(timeout)
-        if self._thread.is_alive():
+        self.request_stop()
+        if not self._finished.wait(timeout):
             log.warning("recorder still writing after %s s", timeout)
         return self.summary()
 
     def summary(self) -> RecordingSummary:
-        """The figures so far (final once :meth:`stop` has returned)."""
+        """The figures so far (final once :attr:`finished`); cheap, never waits."""
         paths = tuple(p for p in (self.aedat4_path, self.video_path) if p is not None)
-        return RecordingSummary(paths=paths, events_written=self._counts["events"],
-                                frames_written=self._counts["frames"],
-                                deblurred_written=self._counts["deblurred"],
-                                video_frames_written=self._counts["video"],
-                                results_skipped=self._counts["skipped"], error=self._error)
+        aedat4 = self._aedat4
+        size = aedat4.bytes_written if aedat4 is not None else _file_size(self.aedat4_path)
+        span = self._span
+        duration = (span[1] - span[0]) / 1e6 if len(span) == 2 else 0.0
+        return RecordingSummary(
+            paths=paths, events_written=self._counts["events"],
+            frames_written=self._counts["frames"], deblurred_written=self._counts["deblurred"],
+            video_frames_written=self._video.frames_written if self._video else 0,
+            results_skipped=self._counts["skipped"], error=self._error, bytes_written=size,
+            duration_s=duration, finished=self._finished.is_set())
 
+    # --- queueing (caller threads) ---------------------------------------------------
     def _enqueue(self, item: Packet | _Result, nbytes: int) -> None:
         with self._lock:
             if not self._accepting:
                 return
-            limit = self.config.max_queue_mb * _MIB
-            if self._pending_bytes + nbytes > limit:
+            if self._pending_bytes + nbytes > self.config.max_queue_mb * _MIB:
                 # Keep what is queued (it gets written), refuse the rest: never a silent hole.
                 self._stop_accepting()
-                overflow = (f"recording stopped: the disk could not keep up (more than "
-                            f"{self.config.max_queue_mb:g} MiB waiting to be written)")
+                overflow = self._too_slow_message()
             else:
                 self._pending_bytes += nbytes
+                self._queued_bytes += nbytes
                 self._pending_items += 1
                 self._queue.put((item, nbytes))
                 return
-        self._fail(overflow, close=False)
+        self._fail(overflow)
+
+    def _too_slow_message(self) -> str:
+        """Which of disk and CPU could not keep up (call with the lock held)."""
+        elapsed = max(time.monotonic() - self._started, 1e-3)
+        incoming = self._queued_bytes / elapsed / _MIB
+        waiting = f"{self.config.max_queue_mb:g} MiB waiting to be written"
+        aedat4 = self._aedat4
+        io_s = aedat4.io_seconds if aedat4 is not None else 0.0
+        if io_s > 0.5 * self._busy_s:
+            rate = (aedat4.bytes_written / io_s / _MIB) if aedat4 is not None and io_s else 0.0
+            return (f"recording stopped: the disk is too slow ({waiting}; it writes "
+                    f"{rate:.1f} MiB/s, the stream brings {incoming:.1f} MiB/s)")
+        return (f"recording stopped: the CPU is too busy to encode the stream ({waiting}; "
+                f"the stream brings {incoming:.1f} MiB/s)")
 
     def _stop_accepting(self) -> None:
-        """Refuse further items and tell the writer thread to finish (call with the lock held)."""
+        """Refuse further items and tell the writer threads to finish (call with the lock held)."""
         if self._accepting:
             self._accepting = False
             self._queue.put(None)
 
+    def _release(self, nbytes: int) -> None:
+        with self._lock:
+            self._pending_bytes -= nbytes
+            self._pending_items -= 1
+            self._lock.notify_all()
+
+    # --- the AEDAT4 thread -----------------------------------------------------------
     def _run(self) -> None:
-        while (entry := self._queue.get()) is not None:
-            item, nbytes = entry
+        while True:
+            timeout = None
+            if self._batch:
+                timeout = max(self._batch_since + self.config.flush_interval_s
+                              - time.monotonic(), 0.0)
             try:
-                if self._aedat4 is not None:  # None once a failure closed the files
-                    self._check_space()
-                    self._write(item)
-            except Exception as error:  # the writer thread must never die silently
-                self._fail(f"recording stopped: {_describe(error)}", close=True)
-            finally:
-                with self._lock:
-                    self._pending_bytes -= nbytes
-                    self._pending_items -= 1
-                    self._lock.notify_all()
+                entry = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                self._guarded(self._flush_events)
+                continue
+            if entry is None:
+                break
+            item, nbytes = entry
+            begun = time.monotonic()
+            self._guarded(lambda item=item: self._write(item))
+            self._busy_s += time.monotonic() - begun
+            self._release(nbytes)
+        self._guarded(self._flush_events)
         self._close_files()
+        if self._video is not None:
+            self._video.finish()  # ffmpeg writes what it was given, then the MP4 is closed
+        self._finished.set()
         log.info("recording finished: %s", self.summary())
+        if self._on_finished is not None:
+            self._on_finished(self.summary())
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        try:
+            if self._aedat4 is not None:  # None once a failure closed the files
+                action()
+        except Exception as error:  # the writer thread must never die silently
+            self._fail(f"recording stopped: {_describe(error)}")
+            self._close_files()  # the writer may be broken: keep what is on disk as it is
 
     def _write(self, item: Packet | _Result) -> None:
-        aedat4 = self._aedat4
-        if aedat4 is None:
-            return
         if isinstance(item, Packet):
-            aedat4.write_events(item.events)
-            self._counts["events"] += len(item.events)
-            for frame in item.frames:
-                aedat4.write_frame(frame)
-                self._counts["frames"] += 1
+            self._write_packet(item)
             return
         if self._last_result_t is not None and item.timestamp < self._last_result_t:
             self._counts["skipped"] += 1
@@ -297,48 +351,116 @@ class SessionRecorder:
                         item.timestamp)
             return
         self._last_result_t = item.timestamp
-        if DEBLURRED_STREAM in aedat4.frame_streams:
+        aedat4 = self._aedat4
+        if aedat4 is not None and DEBLURRED_STREAM in aedat4.frame_streams:
+            self._check_space()
             aedat4.write_frame(Frame(item.deblurred, item.timestamp, item.timestamp,
                                      item.timestamp), DEBLURRED_STREAM)
             self._counts["deblurred"] += 1
         if self._video is not None:
-            self._video.write(item.blurry, item.deblurred)
-            self._counts["video"] += 1
+            self._video.put(item.blurry, item.deblurred)
+
+    def _write_packet(self, packet: Packet) -> None:
+        raw = packet.raw
+        if len(packet.events):
+            store = raw.events if raw is not None else None
+            use_raw = store is not None and store.size() == len(packet.events)
+            if not self._batch:
+                self._batch_since = time.monotonic()
+            self._batch.append(store if use_raw else packet.events)
+            self._batch_count += len(packet.events)
+            if self._batch_count >= _MAX_BATCH_EVENTS:
+                self._flush_events()
+        aedat4 = self._aedat4
+        raw_frames = raw.frames if raw is not None and len(raw.frames) == len(packet.frames) \
+            else (None,) * len(packet.frames)
+        for frame, dv_frame in zip(packet.frames, raw_frames, strict=True):
+            if aedat4 is None:
+                return
+            self._check_space()
+            if dv_frame is not None and _is_grey8(dv_frame, self.resolution):
+                aedat4.write_dv_frame(dv_frame)
+            else:
+                aedat4.write_frame(frame)
+            self._counts["frames"] += 1
+            self._extend_span(frame.exposure_start)
+
+    def _flush_events(self) -> None:
+        aedat4 = self._aedat4
+        if not self._batch or aedat4 is None:
+            return
+        batch, count = self._batch, self._batch_count
+        self._batch, self._batch_count = [], 0
+        self._check_space()
+        aedat4.write_event_batch(batch)
+        self._counts["events"] += count
+        first, last = _event_time(batch[0], 0), _event_time(batch[-1], -1)
+        self._extend_span(first)
+        self._extend_span(last)
+
+    def _extend_span(self, t: int) -> None:
+        span = self._span
+        self._span = [min(span[0], t), max(span[1], t)] if span else [t, t]
 
     def _check_space(self) -> None:
         free = self._free_bytes(self.folder)
         if free < self.config.min_free_mb * _MIB:
-            raise OSError(errno.ENOSPC, f"disk nearly full: {free / _MIB:.0f} MiB left in "
+            raise OSError(errno.ENOSPC, f"disk full: {free / _MIB:.0f} MiB left in "
                                         f"{self.folder} (recording needs at least "
                                         f"{self.config.min_free_mb:g} MiB free)")
 
-    def _fail(self, message: str, close: bool) -> None:
+    def _fail(self, message: str) -> None:
+        """Record the first failure and stop taking data (any thread).
+
+        Only the AEDAT4 thread touches the AEDAT4 file: it writes what is
+        queued and closes the file, so a failure elsewhere (a caller's
+        overflow, ffmpeg) never races with a write.
+        """
         with self._lock:
             if self._error is not None:
                 return
             self._error = message
             self._stop_accepting()
         log.error("%s: %s", self.aedat4_path, message)
-        if close:
-            self._close_files()
         if self._on_error is not None:
             self._on_error(message)
 
     def _close_files(self) -> None:
         """Finish both files; failures while closing are logged (the data is already out)."""
         aedat4, self._aedat4 = self._aedat4, None
-        video, self._video = self._video, None
-        for name, writer in (("AEDAT4", aedat4), ("MP4", video)):
-            if writer is None:
-                continue
+        if aedat4 is not None:
             try:
-                writer.close()
+                aedat4.close()
             except Exception as error:
-                log.error("closing the %s file failed: %s", name, _describe(error))
+                log.error("closing the AEDAT4 file failed: %s", _describe(error))
+
+
+
+
+def _event_time(part: Any, index: int) -> int:
+    if isinstance(part, np.ndarray):
+        return int(part["t"][index])
+    return int(part.getLowestTime() if index == 0 else part.getHighestTime())
+
+
+def _is_grey8(frame: Any, resolution: tuple[int, int]) -> bool:
+    image = frame.image
+    return image.dtype == np.uint8 and image.shape[:2] == resolution and \
+        (image.ndim == 2 or image.shape[2] == 1)
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _describe(error: BaseException) -> str:
     """One line for the user: the OS error text, or the first line of the message."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC and \
+            not str(error.strerror).startswith("disk full"):
+        return f"disk full: {error.strerror}"
     if isinstance(error, OSError) and error.strerror:
         detail = f": {error.filename}" if error.filename else ""
         return f"{error.strerror}{detail}"
