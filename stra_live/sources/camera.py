@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,45 +24,17 @@ from stra_live.errors import InputError
 from stra_live.sources.live import (
     CameraLike,
     LiveDvSource,
-    LiveInputConfig,
     Opener,
     SourceStatus,
     first_line,
 )
+from stra_live.sources.live_config import CameraConfig
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class CameraConfig:
-    """Settings of a live DAVIS camera (``configs/camera.yaml`` shape).
-
-    Attributes:
-        serial: open the camera with this serial number; None = the first found.
-        frames: stream APS frames (False: events only).
-        auto_exposure: let the camera choose the exposure (exposure_us ignored).
-        exposure_us: APS exposure duration in microseconds (DAVIS setExposureDuration).
-        frame_interval_us: time between two frame starts (DAVIS setFrameInterval).
-        packet_interval_us: how often the driver commits event packets
-            (setTimeInterval); shorter = lower latency, more overhead.
-        live: polling and reconnection behaviour.
-    """
-
-    serial: str | None = None
-    frames: bool = True
-    auto_exposure: bool = False
-    exposure_us: int = 10_000
-    frame_interval_us: int = 40_000
-    packet_interval_us: int = 5_000
-    live: LiveInputConfig = field(default_factory=LiveInputConfig)
-
-    def __post_init__(self) -> None:
-        limits = {"exposure_us": 1_000_000, "frame_interval_us": 10_000_000,
-                  "packet_interval_us": 1_000_000}
-        for name, upper in limits.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= upper:
-                raise ValueError(f"{name} must be an integer in 1..{upper}, got {value!r}")
+__all__ = ["CameraConfig", "CameraNotFoundError", "DavisCameraSource", "apply_camera_settings",
+           "discover_cameras", "open_dv_camera"]
 
 
 class CameraNotFoundError(InputError):

@@ -20,19 +20,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from stra_live.errors import InputError
 from stra_live.sources.base import Source
-from stra_live.sources.camera import CameraConfig, DavisCameraSource, discover_cameras
-from stra_live.sources.live import LiveInputConfig, Opener, SourceStatus
+from stra_live.sources.live_config import CameraConfig, LiveInputConfig
+
+if TYPE_CHECKING:  # the drivers import dv-processing: loaded only when a live source is opened
+    from stra_live.sources.live import Opener, SourceStatus
 
 log = logging.getLogger(__name__)
 
 SPEC_FORMS = "auto, demo, camera, FILE.aedat4, FILE.h5 (or .hdf5), tcp://HOST:PORT[,FRAMES_PORT]"
 """The accepted forms of a source spec, for messages and --help."""
 
-StatusCallback = Callable[[SourceStatus], None]
+StatusCallback = Callable[["SourceStatus"], None]
 """Receives the link state of live sources (camera, network)."""
 
 
@@ -75,6 +77,8 @@ def open_source(spec: str, *, pacing: Literal["fast", "realtime"] = "realtime",
 
         return DemoSource(simulator)
     if spec == "camera":
+        from stra_live.sources.camera import DavisCameraSource
+
         return DavisCameraSource(camera, on_status=on_status)
     if spec.startswith("tcp://"):
         from stra_live.sources.network import NETWORK_LIVE, NetworkSource, parse_tcp_spec
@@ -106,6 +110,7 @@ def default_source(*, camera: CameraConfig | None = None, simulator: Any = None,
         discover: lists cameras (default ``dv.io.camera.discover``).
         opener: opens the camera (default dv-processing; tests inject a fake).
     """
+    from stra_live.sources.camera import DavisCameraSource, discover_cameras
     from stra_live.sources.demo import DemoSource
 
     found = discover_cameras(discover)

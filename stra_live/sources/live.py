@@ -33,45 +33,13 @@ from typing import Any, Literal, Protocol
 
 from stra_live.errors import InputError, SourceDisconnectedError
 from stra_live.sources.base import Packet
+from stra_live.sources.live_config import LiveInputConfig
 from stra_live.sources.live_packets import PacketAssembler
 
+__all__ = ["CameraLike", "LiveDvSource", "LiveInputConfig", "Opener", "SourceStatus",
+           "first_line", "input_resolution"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LiveInputConfig:
-    """How a live DV input is polled and how it behaves when it goes away.
-
-    Attributes:
-        reconnect: after a disconnection keep reopening the input (and yield
-            empty packets meanwhile) instead of raising SourceDisconnectedError.
-        retry_interval_s: seconds between two reopening attempts.
-        poll_interval_s: sleep when the input had nothing new (bounds the CPU
-            spent polling and the reaction time of close()).
-        heartbeat_s: yield an empty packet when nothing arrived for this long,
-            so consumers can check their stop flags.
-        max_frame_delay_us: a frame is assumed to arrive at most this long (in
-            event time) after its exposure ended; bounds how far the watermark
-            may lag the events when frames stop. None: wait for frames forever.
-        stall_timeout_s: treat an input that delivers nothing for this long as
-            disconnected (a half-open TCP link); None: never.
-    """
-
-    reconnect: bool = True
-    retry_interval_s: float = 2.0
-    poll_interval_s: float = 0.002
-    heartbeat_s: float = 0.1
-    max_frame_delay_us: int | None = 500_000
-    stall_timeout_s: float | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("retry_interval_s", "poll_interval_s", "heartbeat_s"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        if self.max_frame_delay_us is not None and self.max_frame_delay_us < 0:
-            raise ValueError(f"max_frame_delay_us must be >= 0, got {self.max_frame_delay_us}")
-        if self.stall_timeout_s is not None and not self.stall_timeout_s > 0:
-            raise ValueError(f"stall_timeout_s must be > 0, got {self.stall_timeout_s}")
 
 
 @dataclass(frozen=True)
