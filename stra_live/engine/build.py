@@ -7,6 +7,7 @@ import torch
 from stra_live.engine.config import EngineConfig
 from stra_live.engine.engine import StreamingEngine
 from stra_live.engine.runtime import ModelRuntime
+from stra_live.engine.speed import SpeedOptions, apply_speed_options
 
 
 def build_engine(config: EngineConfig, resolution: tuple[int, int], has_frames: bool = True,
@@ -20,4 +21,5 @@ def build_engine(config: EngineConfig, resolution: tuple[int, int], has_frames: 
     if config.cpu_threads:
         torch.set_num_threads(config.cpu_threads)  # process-wide: the app owns its process
     runtime = ModelRuntime.load(config.checkpoint, config.device, config.precision)
+    apply_speed_options(runtime.model, SpeedOptions(config.channels_last, config.compile))
     return StreamingEngine(runtime, config, resolution, has_frames, source_name)
