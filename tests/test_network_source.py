@@ -242,3 +242,16 @@ def test_parse_tcp_spec() -> None:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
     serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+
+
+def test_retry_waits_back_off_exponentially_up_to_the_cap() -> None:
+    live = LiveInputConfig(retry_interval_s=0.5, retry_max_s=4.0)
+    assert [live.retry_delay_s(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert LiveInputConfig(retry_interval_s=30.0, retry_max_s=8.0).retry_delay_s(3) == 30.0
+
+
+def test_the_factory_reconnects_network_streams_by_default() -> None:
+    assert LiveInputConfig().reconnect
+    from stra_live.engine.config import LiveConfig
+
+    assert LiveConfig().network.reconnect

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from stra_live.recording.config import RecordConfig
-from stra_live.sources.live_config import CameraConfig
+from stra_live.sources.live_config import CameraConfig, LiveInputConfig
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class LiveConfig:
         engine: streaming engine settings.
         record: recording settings.
         camera: a live DAVIS's exposure, frame interval and reconnection.
+        network: polling and reconnection (with backoff) of DV network streams.
         redraw_hz: how often the app redraws the latest result.
     """
 
@@ -86,4 +87,5 @@ class LiveConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)
+    network: LiveInputConfig = field(default_factory=LiveInputConfig)
     redraw_hz: float = 30.0

@@ -114,7 +114,7 @@ def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = Non
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     lossless = is_file_spec(config.source) and not realtime
-    source = open_source(config.source, camera=config.camera,
+    source = open_source(config.source, camera=config.camera, network=config.network,
                          pacing="fast" if lossless else "realtime")
     try:
         engine = build_engine(config.engine, source.resolution, source.has_frames, source.name)

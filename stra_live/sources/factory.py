@@ -60,7 +60,8 @@ def open_source(spec: str, *, pacing: Literal["fast", "realtime"] = "realtime",
         camera: camera settings (``camera`` only); default CameraConfig().
         simulator: a SimulatorSourceConfig (``demo`` only); default settings; its
             ``pacing`` decides whether the cached scene is replayed in real time.
-        network: polling/reconnection of network streams; default: no reconnection.
+        network: polling/reconnection of network streams; default LiveInputConfig():
+            reconnect when the server comes back, with exponential backoff.
         on_status: link state changes of live sources (called from the reading thread).
 
     Raises:
@@ -81,11 +82,11 @@ def open_source(spec: str, *, pacing: Literal["fast", "realtime"] = "realtime",
 
         return DavisCameraSource(camera, on_status=on_status)
     if spec.startswith("tcp://"):
-        from stra_live.sources.network import NETWORK_LIVE, NetworkSource, parse_tcp_spec
+        from stra_live.sources.network import NetworkSource, parse_tcp_spec
 
         host, ports = parse_tcp_spec(spec)
         return NetworkSource(host, ports[0], ports[1] if len(ports) > 1 else None,
-                             live=network or NETWORK_LIVE, on_status=on_status)
+                             live=network or LiveInputConfig(), on_status=on_status)
     suffix = Path(spec).suffix.lower()
     replay = {"packet_us": packet_us, "pacing": pacing, "loop": loop, "speed": speed}
     if suffix == ".aedat4":

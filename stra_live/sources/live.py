@@ -14,8 +14,10 @@ Disconnection: when the input stops running or a read raises, everything
 already received is delivered, the status becomes ``disconnected`` (reported
 through ``on_status``) and then either :class:`~stra_live.errors.SourceDisconnectedError`
 is raised from ``packets()`` (``reconnect=False``) or the source reopens its
-input every ``retry_interval_s`` while yielding empty packets every
+input while yielding empty packets every
 ``heartbeat_s``, so a consumer thread never hangs and can show the state.
+Attempts back off exponentially (``retry_interval_s`` doubling up to
+``retry_max_s``), each failure reported with the wait before the next.
 
 Threading: ``packets()`` runs on one consumer thread; :meth:`LiveDvSource.close`
 may be called from any other thread and makes ``packets()`` return within one
@@ -48,7 +50,7 @@ class SourceStatus:
 
     Attributes:
         state: ``connected``, ``disconnected`` (retrying or about to raise) or ``closed``.
-        message: one human-readable line ("camera unplugged; retrying every 2 s").
+        message: one human-readable line ("camera unplugged; reconnecting in 0.5 s").
         attempts: failed reopening attempts since the link was lost.
     """
 
@@ -211,7 +213,7 @@ class LiveDvSource:
         if not cfg.reconnect:
             self._set_status(SourceStatus("disconnected", f"{self.name}: {reason}"))
             raise SourceDisconnectedError(f"{self.name}: {reason}")
-        message = f"{self.name}: {reason}; retrying every {cfg.retry_interval_s:g} s"
+        message = f"{self.name}: {reason}; reconnecting in {cfg.retry_delay_s(0):g} s"
         log.warning("%s", message)
         self._set_status(SourceStatus("disconnected", message))
         yield from self._reconnect(reason)
@@ -219,7 +221,7 @@ class LiveDvSource:
     def _reconnect(self, reason: str) -> Iterator[Packet]:
         cfg = self._config
         attempts = 0
-        next_try = time.monotonic() + cfg.retry_interval_s
+        next_try = time.monotonic() + cfg.retry_delay_s(0)
         while not self._stop.is_set():
             wait = next_try - time.monotonic()
             if wait > 0:
@@ -234,10 +236,11 @@ class LiveDvSource:
                                               attempts))
                 return
             attempts += 1
-            next_try = time.monotonic() + cfg.retry_interval_s
+            delay = cfg.retry_delay_s(attempts)  # exponential backoff, capped
+            next_try = time.monotonic() + delay
             self._set_status(SourceStatus(
-                "disconnected", f"{self.name}: {reason}; retry {attempts} failed: {problem}",
-                attempts))
+                "disconnected", f"{self.name}: {reason}; retry {attempts} failed ({problem}); "
+                f"next in {delay:g} s", attempts))
 
     def _try_open(self) -> str | None:
         """Open the input again; None on success, else why not."""

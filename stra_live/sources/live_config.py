@@ -18,7 +18,10 @@ class LiveInputConfig:
     Attributes:
         reconnect: after a disconnection keep reopening the input (and yield
             empty packets meanwhile) instead of raising SourceDisconnectedError.
-        retry_interval_s: seconds between two reopening attempts.
+        retry_interval_s: seconds before the first reopening attempt; each
+            failed attempt doubles the wait (exponential backoff) up to
+            ``retry_max_s``.
+        retry_max_s: the longest wait between two attempts (at least ``retry_interval_s``).
         poll_interval_s: sleep when the input had nothing new (bounds the CPU
             spent polling and the reaction time of close()).
         heartbeat_s: yield an empty packet when nothing arrived for this long,
@@ -31,14 +34,20 @@ class LiveInputConfig:
     """
 
     reconnect: bool = True
-    retry_interval_s: float = 2.0
+    retry_interval_s: float = 0.5
+    retry_max_s: float = 8.0
     poll_interval_s: float = 0.002
     heartbeat_s: float = 0.1
     max_frame_delay_us: int | None = 500_000
     stall_timeout_s: float | None = None
 
+    def retry_delay_s(self, failed_attempts: int) -> float:
+        """Seconds to wait before the next attempt after ``failed_attempts`` failures."""
+        cap = max(self.retry_max_s, self.retry_interval_s)
+        return min(self.retry_interval_s * 2.0 ** min(failed_attempts, 30), cap)
+
     def __post_init__(self) -> None:
-        for name in ("retry_interval_s", "poll_interval_s", "heartbeat_s"):
+        for name in ("retry_interval_s", "retry_max_s", "poll_interval_s", "heartbeat_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if self.max_frame_delay_us is not None and self.max_frame_delay_us < 0:
