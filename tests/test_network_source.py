@@ -151,7 +151,7 @@ def test_reconnects_to_a_restarted_server(server, recording) -> None:
     process, (events_port, frames_port) = server
     path, events, _ = recording
     statuses = []
-    live = LiveInputConfig(reconnect=True, retry_interval_s=0.1, heartbeat_s=0.02)
+    live = LiveInputConfig(reconnect=True, retry_interval_s=0.1, retry_max_s=0.4, heartbeat_s=0.02)
     source = NetworkSource("127.0.0.1", events_port, frames_port, live=live,
                            on_status=statuses.append)
     process.stdin.write("go\n")
@@ -240,10 +240,6 @@ def test_parse_tcp_spec() -> None:
             parse_tcp_spec(bad)
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
-    serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
-
-
 def test_retry_waits_back_off_exponentially_up_to_the_cap() -> None:
     live = LiveInputConfig(retry_interval_s=0.5, retry_max_s=4.0)
     assert [live.retry_delay_s(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
@@ -255,3 +251,7 @@ def test_the_factory_reconnects_network_streams_by_default() -> None:
     from stra_live.engine.config import LiveConfig
 
     assert LiveConfig().network.reconnect
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
+    serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

@@ -74,7 +74,9 @@ def test_memory_labels_count_outwards_from_the_current_frame() -> None:
 
 @pytest.mark.parametrize(
     ("text", "spec"),
-    [("localhost:7777", "tcp://localhost:7777"), (" tcp://10.0.0.2:80 ", "tcp://10.0.0.2:80")],
+    [("localhost:7777", "tcp://localhost:7777"), (" tcp://10.0.0.2:80 ", "tcp://10.0.0.2:80"),
+     ("localhost:7777,7778", "tcp://localhost:7777,7778"),  # the --source form: events, frames
+     ("tcp://[::1]:7777,7778", "tcp://[::1]:7777,7778")],
 )
 def test_parse_network_accepts_host_port(text: str, spec: str) -> None:
     assert parse_network(text) == spec
@@ -82,7 +84,8 @@ def test_parse_network_accepts_host_port(text: str, spec: str) -> None:
 
 @pytest.mark.parametrize(("text", "fragment"),
                          [("localhost", "HOST:PORT"), (":80", "HOST:PORT"),
-                          ("host:http", "port"), ("host:70000", "port")])
+                          ("host:http", "port"), ("host:70000", "port"),
+                          ("host:1,2,3", "two ports"), ("host:7777,", "port")])
 def test_parse_network_rejects_bad_addresses(text: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         parse_network(text)

@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (
 )
 
 from stra_live.resources import weights_dir
+from stra_live.sources.tcp_spec import FORM, normalise_tcp_spec
 from ui.menus import CHECKPOINT_FILTER, RECORDING_FILTER
 
 LOOKAHEAD_TIP = "Wait for frame T+1 before deblurring T (one frame latency)"
@@ -30,18 +31,14 @@ MEMORY_TIP = "TMB memory entries K"
 
 
 def parse_network(text: str) -> str:
-    """Turn ``"HOST:PORT"`` (or ``"tcp://HOST:PORT"``) into a ``tcp://`` source spec.
+    """What the Network dialog got (``HOST:PORT[,PORT]``, ``tcp://`` optional) -> a source spec.
+
+    The same forms as ``--source tcp://...`` (:mod:`stra_live.sources.tcp_spec`).
 
     Raises:
-        ValueError: naming what is wrong (missing host, port not in 1..65535).
+        ValueError: naming what is wrong (the form, or a port not in 1..65535).
     """
-    address = text.strip().removeprefix("tcp://")
-    host, sep, port = address.rpartition(":")
-    if not sep or not host:
-        raise ValueError(f"expected HOST:PORT, got {text.strip()!r}")
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"port must be a number in 1..65535, got {port!r}")
-    return f"tcp://{host}:{int(port)}"
+    return normalise_tcp_spec(text)
 
 
 def _action(parent: QWidget, text: str, tip: str, shortcut: str | None = None,
@@ -166,7 +163,7 @@ class Controls(QToolBar):
             self.source_requested.emit(path)
 
     def _ask_network(self) -> None:
-        text, ok = QInputDialog.getText(self, "Network source", "HOST:PORT", text="localhost:7777")
+        text, ok = QInputDialog.getText(self, "Network source", FORM, text="localhost:7777")
         if not ok:
             return
         try:

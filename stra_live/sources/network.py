@@ -37,9 +37,13 @@ from stra_live.sources.live import (
     SourceStatus,
     first_line,
 )
+from stra_live.sources.tcp_spec import parse_tcp_spec
 
 HEADER_ID = b"IOHE"
 """Flatbuffer identifier of dv's IOHeader, bytes 8-11 of what a DV server sends first."""
+
+__all__ = ["NETWORK_LIVE", "NetworkSource", "NetworkStreams", "open_dv_stream", "parse_tcp_spec",
+           "probe_dv_server", "resolve"]
 
 NETWORK_LIVE = LiveInputConfig(reconnect=False)
 """Default behaviour: a server that goes away ends the stream with SourceDisconnectedError."""
@@ -191,23 +195,3 @@ def resolve(host: str, port: int) -> str:
             from error
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
     return str(infos[0][4][0])
-
-
-def parse_tcp_spec(spec: str) -> tuple[str, list[int]]:
-    """``tcp://HOST:PORT[,PORT]`` (HOST may be ``[ipv6]``) -> (host, ports).
-
-    Raises:
-        ValueError: naming the spec and the accepted form.
-    """
-    form = "expected tcp://HOST:PORT or tcp://HOST:EVENTS_PORT,FRAMES_PORT"
-    if not spec.startswith("tcp://"):
-        raise ValueError(f"{spec!r}: {form}")
-    host, _, ports_text = spec[len("tcp://"):].rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        ports = [int(p) for p in ports_text.split(",")]
-    except ValueError:
-        raise ValueError(f"{spec!r}: {form}") from None
-    if not host or not 1 <= len(ports) <= 2 or not all(0 < p < 65536 for p in ports):
-        raise ValueError(f"{spec!r}: {form}")
-    return host, ports
