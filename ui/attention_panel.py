@@ -60,23 +60,34 @@ def concentration_text(weights: np.ndarray) -> str:
             f"entropy {stats.relative_entropy:.2f} of uniform")
 
 
+class PercentAxis(pg.AxisItem):
+    """An axis whose tick labels are percentages (attention weights are fractions of 1)."""
+
+    def tickStrings(self, values: list[float], scale: float,  # noqa: N802 (pyqtgraph API)
+                    spacing: float) -> list[str]:
+        """Tick labels such as ``"0.05%"``, with as many decimals as the spacing needs."""
+        decimals = max(0, min(4, -int(np.floor(np.log10(max(spacing * 100, 1e-6))))))
+        return [f"{value * 100:.{decimals}f}%" for value in values]
+
+
 class ColourBar(pg.PlotItem):
     """A vertical colour bar of the SFB weights with the uniform level marked."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(axisItems={"right": PercentAxis("right")})
         self.hideAxis("bottom")
         self.showAxis("right")
         self.hideAxis("left")
         self.setMenuEnabled(False)
         self.hideButtons()
         self.setMouseEnabled(False, False)
-        self.setMaximumWidth(70)
+        self.setMaximumWidth(110)
         self.gradient = pg.ImageItem(np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None],
                                      axisOrder="row-major", levels=(0.0, 1.0))
         self.addItem(self.gradient)
         self.uniform_line = pg.InfiniteLine(angle=0, pen=UNIFORM_PEN, label="uniform",
-                                            labelOpts={"position": 0.5, "color": (0, 220, 255)})
+                                            labelOpts={"position": 0.5, "color": (0, 220, 255),
+                                                       "anchors": [(0.5, 1), (0.5, 1)]})
         self.addItem(self.uniform_line)
 
     def show_levels(self, low: float, high: float, uniform: float) -> None:

@@ -26,13 +26,10 @@ def shipped_checkpoints() -> list[tuple[str, Path]]:
 
 
 def describe_network(config: Any) -> str:
-    """A short description of a ModelConfig, e.g. ``"C=16, 2+1 res-units, SFB+TMB"``."""
+    """A short description of a ModelConfig, e.g. ``"C=16, SFB+TMB"``."""
     blocks = [name for name, used in (("SFB", getattr(config, "use_sfb", True)),
                                       ("TMB", getattr(config, "use_tmb", True))) if used]
-    parts = [f"C={getattr(config, 'channels', '?')}",
-             f"{getattr(config, 'encoder_units', '?')}+{getattr(config, 'res_units', '?')} "
-             "res-units",
-             "+".join(blocks) or "no attention"]
+    parts = [f"C={getattr(config, 'channels', '?')}", "+".join(blocks) or "no attention"]
     if not getattr(config, "use_events", True):
         parts.append("frames only")
     return ", ".join(parts)

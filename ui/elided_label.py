@@ -17,13 +17,16 @@ class ElidedLabel(QLabel):
     Args:
         text: initial text.
         min_width: the narrowest it may be squeezed to, in pixels.
+        natural: False = ask only for ``min_width`` (it then takes what its
+            layout has left over, e.g. a status message beside fixed fields).
         parent: owning widget.
     """
 
-    def __init__(self, text: str = "", min_width: int = 24,
+    def __init__(self, text: str = "", min_width: int = 24, natural: bool = True,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._min_width = min_width
+        self._natural = natural
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -32,6 +35,11 @@ class ElidedLabel(QLabel):
         text = text or ""
         super().setText(text)
         self.setToolTip(text)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """The whole text, or only ``min_width`` when not ``natural``."""
+        hint = super().sizeHint()
+        return hint if self._natural else QSize(self._min_width, hint.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         """``min_width`` wide: the layout may squeeze this label, never the window."""

@@ -31,7 +31,13 @@ from ui.session import LiveSession, OpenRequest
 from ui.settings import UiConfig, read_float, read_str
 from ui.status_bar import StatusPanel
 from ui.stream_controls import StreamControls
-from ui.window_state import DEFAULT_SENSOR, fit_first_size, window_is_sane
+from ui.window_state import (
+    DEFAULT_SENSOR,
+    fit_first_size,
+    save_frame,
+    saved_frame_is_sane,
+    window_is_sane,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +145,11 @@ class MainWindow(QMainWindow):
     # --- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
-        restored = geometry is not None and self.restoreGeometry(geometry)
-        if not (restored and window_is_sane(self)):
+        # Qt clamps a restored geometry to the screen, hiding how big it was: the frame
+        # saved beside it says whether it fitted.
+        restored = (geometry is not None and saved_frame_is_sane(self.settings)
+                    and self.restoreGeometry(geometry))
+        if not restored:
             # First start, or a size that no longer fits a screen: start over.
             fit_first_size(self, DEFAULT_SENSOR, 3 if self.ui_config.event_view else 2)
             self._fit_pending = True
@@ -157,6 +166,7 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         """Remember geometry (only while it fits a screen), dock layout and inspector choices."""
         if window_is_sane(self):
+            save_frame(self.settings, self)
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("attention/colormap", self.attention.colormap_box.currentText())
@@ -247,7 +257,9 @@ class MainWindow(QMainWindow):
             self.menus.remember(self.session.spec)
         if self._fit_pending and not self.isVisible():
             views = 1 if not source.has_frames else (3 if self.ui_config.event_view else 2)
-            fit_first_size(self, source.resolution, views)
+            height, width = source.resolution  # room for a DAVIS346 even on a smaller sensor
+            fit_first_size(self, (max(height, DEFAULT_SENSOR[0]), max(width, DEFAULT_SENSOR[1])),
+                           views)
         self._fit_pending = False
         self._show_status()
 

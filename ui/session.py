@@ -211,9 +211,9 @@ class LiveSession(PlaybackMixin, QObject):
         source = self._wrap(source)
         self._stop_pipeline()
         engine.configure(self.engine_config.lookahead, self.engine_config.memory_length)
-        pipeline = Pipeline(source, engine, bridge.callbacks())
-        pipeline.attention = self._attention
         self.spec, self.source, self.engine = spec, source, engine
+        pipeline = Pipeline(source, engine, bridge.callbacks(), mode=self._pipeline_mode())
+        pipeline.attention = self._attention
         self.pipeline, self._bridge = pipeline, bridge
         pipeline.start()
         log.info("streaming %s (%dx%d) on %s", source.name, source.resolution[1],

@@ -93,10 +93,23 @@ class PlaybackMixin:
 
     # --- playback -------------------------------------------------------------------
     def set_speed(self, speed: float | None) -> None:
-        """File playback rate (None = as fast as possible); kept for the next file."""
+        """File playback rate (None = as fast as possible); kept for the next file.
+
+        "As fast as possible" runs the pipeline lossless (every frame, in order,
+        the file read only as fast as the network goes): an unpaced file in the
+        live mode would flood it. Switching between the two restarts the file
+        where it is.
+        """
+        switch = (speed is None) != (self.speed is None)
         self.speed = speed
         if self.playback is not None:
             self.playback.speed = speed
+            if switch:
+                self.seek(self.playback.position_us)
+
+    def _pipeline_mode(self) -> str:
+        """"lossless" for a file played as fast as possible, else "live"."""
+        return "lossless" if self.replay is not None and self.speed is None else "live"
 
     def set_loop(self, loop: bool) -> None:
         """Replay files forever or not; kept for the next file."""

@@ -7,6 +7,8 @@ widening the window past the screen.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QStatusBar, QWidget
 
@@ -16,6 +18,7 @@ from ui.elided_label import ElidedLabel
 FIELDS = ("source", "weights", "resolution", "device", "input", "output", "latency", "events",
           "dropped", "memory", "not_shown")
 """Status fields, left to right."""
+
 
 
 def format_rate(events_per_second: float) -> str:
@@ -42,7 +45,7 @@ def format_status(stats: EngineStats | None, source: str, resolution: tuple[int,
         field name (one of :data:`FIELDS`) -> text.
     """
     text = {
-        "source": f"Source: {source}",
+        "source": f"Source: {Path(source).name if '/' in source else source}",
         "weights": f"Weights: {weights}" if weights else "",
         "resolution": f"{resolution[1]}×{resolution[0]}" if resolution else "—",
         "not_shown": f"not drawn {not_shown}",
@@ -64,26 +67,29 @@ def format_status(stats: EngineStats | None, source: str, resolution: tuple[int,
 
 
 class StatusPanel(QStatusBar):
-    """A status bar: a message on the left, then a recording label and one label per field.
+    """A status bar: a message, the recording state, the source, the weights, the figures.
 
-    Messages go into an elided label of their own (not Qt's temporary message,
-    which is clipped and hides nothing gracefully); ``currentMessage`` and
-    ``clearMessage`` keep QStatusBar's meaning.
+    The message only takes the room left over; the source and weights names are
+    cut first; the running figures share one label (each figure also in its
+    tooltip). ``currentMessage`` and ``clearMessage`` keep QStatusBar's meaning
+    (messages are not Qt's temporary message, which is clipped, not elided).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.message = ElidedLabel("", min_width=60)
+        self.message = ElidedLabel("", min_width=60, natural=False)
         self.addWidget(self.message, 1)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.clearMessage)
-        self.labels = {name: ElidedLabel("") for name in FIELDS}
-        self.recording = ElidedLabel("", min_width=60)
+        self.recording = ElidedLabel("", min_width=90)
         self.recording.setStyleSheet("color: #c00000; font-weight: bold")
-        self.addPermanentWidget(self.recording)
-        for name in FIELDS:
-            self.addPermanentWidget(self.labels[name])
+        self.source = ElidedLabel("", min_width=90)
+        self.weights = ElidedLabel("", min_width=90)
+        self.figures = ElidedLabel("", min_width=160)
+        for label in (self.recording, self.source, self.weights, self.figures):
+            self.addPermanentWidget(label)
+        self._fields: dict[str, str] = {}
 
     def showMessage(self, text: str | None, msecs: int = 0) -> None:  # noqa: N802 (Qt override)
         """Show ``text`` (elided, whole in the tooltip) for ``msecs`` ms, or until replaced."""
@@ -106,15 +112,24 @@ class StatusPanel(QStatusBar):
                    resolution: tuple[int, int] | None, not_shown: int = 0,
                    weights: str = "") -> None:
         """Refresh every field."""
-        for name, text in format_status(stats, source, resolution, not_shown, weights).items():
-            self.labels[name].setText(text)
-            self.labels[name].setVisible(bool(text))
+        fields = format_status(stats, source, resolution, not_shown, weights)
+        if fields == self._fields:
+            return  # nothing changed: no relayout
+        self._fields = fields
+        self.source.setText(fields["source"])
+        self.source.setToolTip(source)  # the field shows a file's name only
+        self.weights.setText(fields["weights"])
+        self.weights.setVisible(bool(fields["weights"]))
+        figures = [fields[name] for name in FIELDS if name not in ("source", "weights")]
+        self.figures.setText(" · ".join(text for text in figures if text))
+        self.figures.setToolTip("\n".join(text for text in figures if text))
 
     def show_recording(self, text: str) -> None:
         """Show the recording state ("" hides it)."""
         self.recording.setText(text)
+        self.recording.setVisible(bool(text))
 
     def text(self) -> str:
         """All fields joined, for tests and logs."""
-        parts = [self.recording.text(), *(self.labels[name].text() for name in FIELDS)]
+        parts = [self.recording.text(), *(self._fields.get(name, "") for name in FIELDS)]
         return " | ".join(part for part in parts if part)

@@ -9,7 +9,7 @@ session cannot make every later start bad.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QRect
+from PyQt6.QtCore import QRect, QSettings
 from PyQt6.QtGui import QGuiApplication
 from PyQt6.QtWidgets import QWidget
 
@@ -80,3 +80,22 @@ def fit_first_size(window: QWidget, sensor: tuple[int, int], views: int) -> None
     width, height = first_size(sensor, views, (area.width(), area.height()))
     window.resize(width, height)
     window.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
+
+
+FRAME_KEY = "window/frame"
+"""Settings key of the saved window frame [x, y, width, height]."""
+
+
+def save_frame(settings: QSettings, window: QWidget) -> None:
+    """Remember the window's frame (position and size, decorations included)."""
+    frame = window.frameGeometry()
+    settings.setValue(FRAME_KEY, [frame.x(), frame.y(), frame.width(), frame.height()])
+
+
+def saved_frame_is_sane(settings: QSettings) -> bool:
+    """True when a frame was saved and it fits one of the current screens."""
+    try:
+        x, y, width, height = (int(v) for v in settings.value(FRAME_KEY, []))
+    except (TypeError, ValueError):
+        return False  # none saved (an older version), or not four numbers
+    return rect_is_sane(QRect(x, y, width, height), available_screens())
