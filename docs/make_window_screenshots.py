@@ -4,7 +4,7 @@ Three pictures, each grabbed from the X server (what a user would see):
 
 * ``window_first_start.png``: a fresh start (no saved settings) on the demo scene;
 * ``window_playback.png``: the DAVIS346 recording playing, seek bar and counter;
-* ``window_filters.png``: the same with the Filters & view panel open and filters on.
+* ``window_filters.png``: the same with the Filters and view panel open and filters on.
 
 Usage (a 1920x1080 virtual screen):
 

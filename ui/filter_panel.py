@@ -1,4 +1,4 @@
-"""The "Filters & view" panel: noise filters, event view accumulation and contrast, camera.
+"""The "Filters and view" panel: noise filters, event view accumulation and contrast, camera.
 
 Like DV's viewer: each noise filter is switched and tuned live (the session
 applies them to the stream before voxelisation) and the panel shows the event

@@ -26,7 +26,7 @@ SHORTCUTS = (
     ("←", "one frame back (files)"),
     ("R", "record raw input and deblurred output"),
     ("A", "attention inspector"),
-    ("F", "filters & view panel"),
+    ("F", "filters and view panel"),
     ("E", "event overlay on the frames"),
     ("V", "event view beside the frames"),
     ("Ctrl+O", "open a recording"),

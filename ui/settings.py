@@ -36,7 +36,7 @@ class UiConfig:
         stop_timeout_s: seconds the GUI waits for each worker thread when a
             pipeline is stopped (source switch, close); never longer.
         noise_filter: the noise filters every stream starts with (switchable live
-            in the Filters & view panel).
+            in the Filters and view panel).
     """
 
     colormap: str = "inferno"

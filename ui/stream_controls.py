@@ -1,7 +1,7 @@
 """What the window offers around the stream: playback of files, noise filters, event view, camera.
 
 :class:`StreamControls` owns the :class:`~ui.playback.PlaybackBar` (under the
-views) and the :class:`~ui.filter_panel.FilterPanel` (in the "Filters & view"
+views) and the :class:`~ui.filter_panel.FilterPanel` (in the "Filters and view"
 dock), forwards what they ask to the :class:`~ui.session.LiveSession`, and on
 every redraw tick shows the playback position and the event rates before and
 after the filters. While paused nothing it shows changes: the figures freeze
@@ -48,14 +48,13 @@ class StreamControls(QObject):
         self.on_error = on_error
         self.bar = PlaybackBar()
         self.panel = FilterPanel(filters, saturation, camera)
-        self.dock = QDockWidget("Filters & view", window)
+        self.dock = QDockWidget("Filters and view", window)
         self.dock.setObjectName("filters")
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.dock.setVisible(False)
         self.toggle_action = self.dock.toggleViewAction()
         assert self.toggle_action is not None
-        self.toggle_action.setText("Filters && view")
         self.toggle_action.setShortcut("F")
         self._samples: list[tuple[float, int, int]] = []
         self.bar.speed_changed.connect(session.set_speed)
