@@ -65,3 +65,15 @@ def test_exposure_events_sit_where_the_picture_changes(recording) -> None:  # ty
     # (the moving cars) far more than the average pixel does.
     assert len(ratios) >= 40
     assert np.median(ratios) > 5.0
+
+
+@pytest.mark.timeout(300)
+def test_headless_deblurs_all_59_frames(tmp_path, tiny_checkpoint) -> None:  # type: ignore[no-untyped-def]
+    from stra_live.engine.config import EngineConfig, LiveConfig
+    from stra_live.engine.headless import run_headless
+
+    config = LiveConfig(source=str(DAVIS346_SAMPLE),
+                        engine=EngineConfig(checkpoint=tiny_checkpoint, device="cpu"))
+    stats = run_headless(config, tmp_path / "out")
+    assert stats["resolution"] == [260, 346]
+    assert stats["frames_written"] == 59 and stats["errors"] == []

@@ -93,7 +93,6 @@ class FilterPanel(QWidget):
         self.hot_k.setPrefix("> ")
         self.hot_k.setSuffix(" × median")
         self.rates = QLabel("—")
-        self.rates.setWordWrap(True)
         self.accumulation_box = QComboBox()
         for label, value in ACCUMULATIONS:
             self.accumulation_box.addItem(label, value)
@@ -115,7 +114,8 @@ class FilterPanel(QWidget):
         noise.addRow(self.ba_box, self.ba_window)
         noise.addRow(self.refractory_box, self.refractory_period)
         noise.addRow(self.hot_box, self.hot_k)
-        noise.addRow("Events", self.rates)
+        noise.addRow(QLabel("Events before → after the filters:"))
+        noise.addRow(self.rates)  # its own full-width row: the rates never wrap mid-unit
         view = QFormLayout()
         view.addRow("Accumulation", self.accumulation_box)
         view.addRow("Contrast", self.contrast_slider)

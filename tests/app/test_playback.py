@@ -132,3 +132,25 @@ def test_controls_that_do_nothing_are_disabled_with_a_reason(
     assert not bar.forward_button.isEnabled() and bar.forward_button.toolTip() == EVENTS_ONLY_REASON
     window.set_attention_visible(True)
     assert "no APS frames" in window.attention.heading.text()
+
+
+def test_davis346_playback_is_recorded_and_reads_back(make_window: Callable[..., MainWindow],
+                                                     qtbot: object, tmp_path: Path) -> None:
+    from stra_live.io.aedat4 import read_aedat4
+
+    window = make_window()
+    window.start_source(DAVIS)
+    wait_for_result(qtbot, window)
+    window.set_recording(True)
+    start = window.latest.index
+    qtbot.waitUntil(lambda: window.latest.index >= start + 3, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    window.set_recording(False)
+    recorder = window.session.last_recorder
+    assert recorder is not None and recorder.summary is not None
+    assert recorder.summary.error is None
+    raw = read_aedat4(recorder.paths[0])
+    assert raw.resolution == (260, 346)
+    assert len(raw.frames) >= 1 and len(raw.events) > 0
+    source = window.session.replay.recording  # the file itself, as read at opening
+    originals = {frame.timestamp for frame in source.frames}
+    assert {frame.timestamp for frame in raw.frames} <= originals  # frames kept their times
