@@ -240,6 +240,30 @@ def test_assembler_drops_what_would_break_the_stream_order() -> None:
     assert assembler.take().frames == (frame,) and assembler.dropped_frames == 2
 
 
+def test_packets_keep_the_dv_objects_they_came_from_unless_changed() -> None:
+    events, frames = make_recording(seed=4)
+    first, second = events[: len(events) // 2], events[len(events) // 2:]
+    assembler = PacketAssembler(RES, has_frames=True, max_frame_delay_us=None, source="t")
+    batches = [to_store(first), to_store(second)]
+    for batch in batches:
+        assembler.add_dv_events(batch)
+    dv_frame = to_dv_frame(frames[0])
+    assembler.add_dv_frame(dv_frame)
+    packet = assembler.take()
+    assert packet.raw is not None and packet.raw.frames == (dv_frame,)
+    raw = packet.raw.events.numpy()
+    assert np.array_equal(raw["timestamp"], packet.events["t"])  # both batches, in order
+    assert np.array_equal(raw["x"], packet.events["x"])
+    assert batches[0].size() == len(first)  # the driver's store was not extended in place
+    # A batch with an event off the sensor is changed on the way: only the arrays remain.
+    last = int(events["t"][-1])
+    mixed = make_events(np.array([last + 5, last + 10]), np.array([1, RES[1] + 5]),
+                        np.array([1, 0]), np.array([1, 1]))
+    assembler.add_dv_events(to_store(mixed))
+    changed = assembler.take()
+    assert changed is not None and (changed.raw is None or changed.raw.events is None)
+
+
 def test_read_error_reports_disconnection_with_the_dv_message() -> None:
     events, frames = make_recording(seed=2)
     statuses: list[SourceStatus] = []

@@ -20,7 +20,10 @@ watermark is delivered anyway and counted in :attr:`PacketAssembler.late_frames`
 
 Anything that would break the stream's order (events older than those
 delivered, frames older than the previous frame, coordinates off the sensor)
-is dropped and counted rather than passed on. After a reconnection
+is dropped and counted rather than passed on. Packets keep the dv objects
+they were converted from in ``Packet.raw`` (:class:`~stra_live.sources.base.DvRaw`,
+for recording without converting back) as long as nothing was changed: a
+dropped, re-sorted or time-shifted batch leaves only the arrays. After a reconnection
 (:meth:`PacketAssembler.begin_connection`) a stream whose clock restarted (a
 replayed file served again) is shifted so that time keeps increasing.
 """
@@ -35,7 +38,7 @@ import numpy as np
 
 from stra_live.events import Frame, empty_events, from_dv_columns
 from stra_live.io.aedat4 import frame_from_dv  # the project's one dv->Frame rule
-from stra_live.sources.base import Packet
+from stra_live.sources.base import DvRaw, Packet
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,11 @@ class PacketAssembler:
         self._offset_pending = False
         self._events: list[np.ndarray] = []
         self._frames: list[Frame] = []
+        self._raw_events: Any = None  # a dv.EventStore of this packet's batches, unchanged
+        self._raw_owned = False
+        self._raw_events_ok = True
+        self._raw_frames: list[Any] = []
+        self._raw_frames_ok = True
         self._last_event_t: int | None = None
         self._last_frame_t: int | None = None
         self._frame_bound: int | None = None
@@ -85,32 +93,63 @@ class PacketAssembler:
             return
         events = from_dv_columns(columns["timestamp"], columns["x"], columns["y"],
                                  columns["polarity"])
-        self.add_events(events)
+        if self._add_events(events):
+            self._keep_raw_events(batch)
+        else:
+            self._raw_events_ok = False
+
+    def _keep_raw_events(self, batch: Any) -> None:
+        if self._raw_events is None:
+            self._raw_events, self._raw_owned = batch, False
+            return
+        if not self._raw_owned:  # never extend a store the driver handed out: copy it once
+            merged = type(batch)()
+            merged.add(self._raw_events)
+            self._raw_events, self._raw_owned = merged, True
+        self._raw_events.add(batch)
 
     def add_events(self, events: np.ndarray) -> None:
         """Add (N,) EVENT_DTYPE events (copied); out-of-order or off-sensor ones are dropped."""
+        self._add_events(events)
+        self._raw_events_ok = False  # these have no dv objects: the packet keeps arrays only
+
+    def _add_events(self, events: np.ndarray) -> bool:
+        """Add events; True when they were kept exactly as given (no shift, sort or drop)."""
         if len(events) == 0:
-            return
+            return True
         events = events.copy()
-        events["t"] += self._shift(int(events["t"][0]))
+        shift = self._shift(int(events["t"][0]))
+        events["t"] += shift
+        unchanged = shift == 0
         if np.any(np.diff(events["t"]) < 0):
             events = events[np.argsort(events["t"], kind="stable")]
+            unchanged = False
         height, width = self.resolution
         floor = max(self._watermark, self._last_event_t or 0)
         keep = (events["x"] < width) & (events["y"] < height) & (events["t"] >= floor)
         if not keep.all():
             self._drop_events(int(len(keep) - keep.sum()), floor)
             events = events[keep]
+            unchanged = False
         if len(events):
             self._events.append(events)
             self._last_event_t = int(events["t"][-1])
+        return unchanged
 
     def add_dv_frame(self, dv_frame: Any) -> None:
         """Add a ``dv.Frame`` (converted by the same rule as AEDAT4 files)."""
-        self.add_frame(frame_from_dv(dv_frame, self.source))
+        if self._add_frame(frame_from_dv(dv_frame, self.source)):
+            self._raw_frames.append(dv_frame)
+        else:
+            self._raw_frames_ok = False
 
     def add_frame(self, frame: Frame) -> None:
         """Add one frame; off-size or out-of-order frames are dropped, late ones counted."""
+        self._add_frame(frame)
+        self._raw_frames_ok = False  # no dv object: the packet keeps arrays only
+
+    def _add_frame(self, frame: Frame) -> bool:
+        """Add a frame; True when it was kept as given (not dropped, not time-shifted)."""
         shift = self._shift(frame.timestamp)
         if shift:
             frame = dataclasses.replace(frame, timestamp=frame.timestamp + shift,
@@ -121,7 +160,7 @@ class PacketAssembler:
             self.dropped_frames += 1
             log.warning("%s: dropped a %dx%d frame at %d us (off-size or out of order)",
                         self.source, frame.resolution[1], frame.resolution[0], frame.timestamp)
-            return
+            return False
         if frame.timestamp < self._watermark:
             self.late_frames += 1
             level = logging.WARNING if self.late_frames == 1 else logging.DEBUG
@@ -131,6 +170,7 @@ class PacketAssembler:
         self._frames.append(frame)
         self._last_frame_t = frame.timestamp
         self._frame_bound = frame.exposure_end + 1
+        return shift == 0
 
     def take(self) -> Packet | None:
         """A packet of everything added since the last one; None if nothing changed."""
@@ -138,10 +178,21 @@ class PacketAssembler:
         if not self._events and not self._frames and self._watermark == self._sent_watermark:
             return None
         events = np.concatenate(self._events) if self._events else empty_events()
-        packet = Packet(events=events, frames=tuple(self._frames), watermark=self._watermark)
+        packet = Packet(events=events, frames=tuple(self._frames), watermark=self._watermark,
+                        raw=self._take_raw())
         self._events, self._frames = [], []
         self._sent_watermark = self._watermark
         return packet
+
+    def _take_raw(self) -> DvRaw | None:
+        """The dv objects of the packet being made, where they match its arrays exactly."""
+        events = self._raw_events if self._raw_events_ok and self._events else None
+        frames = tuple(self._raw_frames) if self._raw_frames_ok and self._frames else ()
+        self._raw_events, self._raw_owned, self._raw_events_ok = None, False, True
+        self._raw_frames, self._raw_frames_ok = [], True
+        if events is None and not frames:
+            return None
+        return DvRaw(events=events, frames=frames)
 
     def heartbeat(self) -> Packet:
         """An empty packet repeating the current watermark (keeps consumers responsive)."""
