@@ -23,9 +23,11 @@ header and the table are small and use the ``flatbuffers`` builder.
 from __future__ import annotations
 
 import struct
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import flatbuffers
+import lz4.block
 import lz4.frame
 import numpy as np
 
@@ -124,11 +126,46 @@ def header_bytes(description: str, compression: str) -> tuple[bytes, int]:
     return head, offset
 
 
-def compress(payload: bytes | memoryview, compression: str) -> bytes:
-    """Compress one packet payload (LZ4 frame, dv's default; or stored as is)."""
+def compress(payload: bytes | memoryview, compression: str,
+             pool: Executor | None = None) -> bytes:
+    """Compress one packet payload: an LZ4 frame (dv's default), or stored as is.
+
+    The frame is built from independent 1 MiB blocks, compressed on ``pool``
+    when given (``lz4.block`` releases the GIL, so blocks compress in
+    parallel); any LZ4 frame decoder, dv-processing's included, reads it.
+    """
+    view = memoryview(payload).cast("B")
     if compression == "none":
-        return bytes(payload)
-    return lz4.frame.compress(payload, compression_level=0, store_size=False)
+        return bytes(view)
+    blocks = [view[start:start + _LZ4_BLOCK] for start in range(0, len(view), _LZ4_BLOCK)]
+    encoded = list(pool.map(_lz4_block, blocks)) if pool is not None and len(blocks) > 1 \
+        else [_lz4_block(block) for block in blocks]
+    return b"".join([_LZ4_FRAME_HEADER, *encoded, _LZ4_END_MARK])
+
+
+def _lz4_block(block: memoryview) -> bytes:
+    """One LZ4 frame block: size + compressed data, or the data itself (high bit) if smaller."""
+    data = lz4.block.compress(block, store_size=False)
+    if len(data) >= len(block):
+        return struct.pack("<I", len(block) | 0x80000000) + bytes(block)
+    return struct.pack("<I", len(data)) + data
+
+
+def _lz4_frame_header() -> bytes:
+    """Magic, flags (version 1, independent blocks, no checksums), 1 MiB blocks, header checksum.
+
+    lz4.frame writes exactly this header for these settings: take it from there
+    rather than computing the xxHash32 checksum byte by hand (with an input of
+    at least one block, or lz4 would pick a smaller block size).
+    """
+    sample = lz4.frame.compress(bytes(2 * _LZ4_BLOCK), block_size=lz4.frame.BLOCKSIZE_MAX1MB,
+                                block_linked=False, content_checksum=False, store_size=False)
+    return sample[:7]
+
+
+_LZ4_BLOCK = 1 << 20
+_LZ4_FRAME_HEADER = _lz4_frame_header()
+_LZ4_END_MARK = b"\0\0\0\0"
 
 
 def event_payload(parts: list[np.ndarray]) -> np.ndarray:
@@ -153,7 +190,9 @@ def event_payload(parts: list[np.ndarray]) -> np.ndarray:
     for part in parts:
         target = elements[done:done + len(part)]
         if part.dtype.names == DV_EVENT_DTYPE.names:
-            target[...] = part
+            # A byte copy: assigning structured arrays goes field by field, 5x slower.
+            start = _EVENT_HEAD + 16 * done
+            buffer[start:start + 16 * len(part)] = np.ascontiguousarray(part).view(np.uint8)
         else:
             target["timestamp"] = part["t"]
             target["x"] = part["x"]

@@ -30,6 +30,7 @@ import os
 import struct
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -78,6 +79,8 @@ class Aedat4Writer:
         extra_frame_streams: names of further frame streams, e.g. ``("deblurred",)``.
         camera_name: camera name stored in the file.
         compression: ``"lz4"`` (dv's default) or ``"none"``.
+        compress_threads: threads that compress the LZ4 blocks of a packet in
+            parallel (1 = on the calling thread).
         write: replaces ``os.write`` (tests inject a full or slow disk).
 
     Raises:
@@ -86,7 +89,8 @@ class Aedat4Writer:
 
     def __init__(self, path: str | Path, resolution: tuple[int, int], with_frames: bool = True,
                  extra_frame_streams: Sequence[str] = (), camera_name: str = "STRA Live",
-                 compression: str = "lz4", *, write: WriteFn = os.write) -> None:
+                 compression: str = "lz4", *, compress_threads: int = 2,
+                 write: WriteFn = os.write) -> None:
         self.path = str(path)
         self.resolution = (int(resolution[0]), int(resolution[1]))
         names = ([APS_STREAM] if with_frames else []) + list(extra_frame_streams)
@@ -111,6 +115,8 @@ class Aedat4Writer:
         self.io_seconds = 0.0
         """Seconds spent inside file writes (tells a slow disk from a busy CPU)."""
         self._index: list[packets.PacketIndex] = []
+        self._pool = (ThreadPoolExecutor(compress_threads, thread_name_prefix="stra-lz4")
+                      if compress_threads > 1 and compression != "none" else None)
         self._last_event_t: int | None = None
         self._last_frame_t = dict.fromkeys(names, -(1 << 62))
         try:
@@ -232,6 +238,12 @@ class Aedat4Writer:
             raise
         os.close(self._fd)
         self._fd = None
+        self._stop_pool()
+
+    def _stop_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def _write_image(self, image: np.ndarray, timestamp: int, exposure: int, stream: str) -> None:
         self._open_fd()
@@ -249,7 +261,7 @@ class Aedat4Writer:
     def _write_packet(self, stream: str, payload: bytes | np.ndarray, elements: int,
                       t_start: int, t_end: int) -> None:
         """Write one packet whole, or truncate back to the last whole one and raise."""
-        body = packets.compress(memoryview(payload), self.compression)
+        body = packets.compress(memoryview(payload), self.compression, self._pool)
         stream_id = self._ids[stream]
         try:
             self._write_all(struct.pack("<ii", stream_id, len(body)) + body)
@@ -281,6 +293,7 @@ class Aedat4Writer:
         with contextlib.suppress(OSError):
             os.ftruncate(fd, self._position)
         os.close(fd)
+        self._stop_pool()
 
     def _open_fd(self) -> int:
         if self._fd is None:
