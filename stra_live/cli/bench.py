@@ -15,6 +15,7 @@ BENCHMARKS = {
     "model": "STRA size, GFLOPs and CPU frames per second",
     "stream": "streaming engine vs naive per-window recomputation",
     "pipeline": "the app end to end (demo, AEDAT4, DV network; recording off/on)",
+    "record": "session recorder throughput (events/s with frames, deblurred frames and MP4)",
 }
 """Subcommand name -> one-line description; the module is stra_live.benchmarks.<name>."""
 
