@@ -1,27 +1,31 @@
-"""Live dv inputs (camera, network stream) as a :class:`~stra_live.sources.base.Source`.
+"""The live-source state machine shared by every live input (camera, network stream).
 
-dv-processing's live inputs (``dv.io.camera.DAVIS`` and ``dv.io.NetworkReader``)
-share one polling interface, :class:`CameraLike`: ``getNextEventBatch()`` and
-``getNextFrame()`` never block and return None when nothing is waiting, and
-``isRunning()`` turns False when the camera is unplugged or the server goes
-away. :class:`LiveDvSource` is written against that interface only, so the
-DAVIS camera (:mod:`stra_live.sources.camera`), the network stream
-(:mod:`stra_live.sources.network`) and the tests' fake camera share it.
-Packets and their watermark are made by
-:class:`~stra_live.sources.live_packets.PacketAssembler`.
+A live input is a :class:`~stra_live.sources.live_driver.LiveDriver` (the
+project's protocol: ``poll`` into a packet assembler, ``close``, and
+``LinkLostError`` when the link goes), opened by a
+:data:`~stra_live.sources.live_driver.DriverOpener`. :class:`LiveSource` is
+the one state machine over it, so a camera, a network stream or another
+SDK's camera only differ in their driver:
 
-Disconnection: when the input stops running or a read raises, everything
-already received is delivered, the status becomes ``disconnected`` (reported
-through ``on_status``) and then either :class:`~stra_live.errors.SourceDisconnectedError`
-is raised from ``packets()`` (``reconnect=False``) or the source reopens its
-input while yielding empty packets every
-``heartbeat_s``, so a consumer thread never hangs and can show the state.
-Attempts back off exponentially (``retry_interval_s`` doubling up to
-``retry_max_s``), each failure reported with the wait before the next.
+* **connected**: poll every ``poll_interval_s``; yield a packet when data
+  arrived (made by :class:`~stra_live.sources.live_packets.PacketAssembler`),
+  an empty heartbeat packet every ``heartbeat_s`` otherwise (consumers never
+  hang and can check their stop flags); no data for ``stall_timeout_s`` is a
+  lost link too (a half-open TCP connection);
+* **link lost**: everything already received is delivered, the status
+  becomes ``disconnected`` (through ``on_status``), then either
+  :class:`~stra_live.errors.SourceDisconnectedError` is raised from
+  ``packets()`` (``reconnect=False``) or the machine goes to
+* **reconnecting**: reopen through the opener with exponential backoff
+  (``retry_interval_s`` doubling up to ``retry_max_s``), heartbeats meanwhile,
+  each failure reported with the wait before the next; back to *connected*
+  (time kept increasing if the input's clock restarted);
+* **closed**: :meth:`LiveSource.close` from any thread; ``packets()`` returns
+  within one poll (a few milliseconds), also while waiting to retry.
 
-Threading: ``packets()`` runs on one consumer thread; :meth:`LiveDvSource.close`
-may be called from any other thread and makes ``packets()`` return within one
-poll (a few milliseconds), also while it waits to retry.
+dv-processing's inputs (``dv.io.camera.DAVIS``, ``dv.io.NetworkReader``) are
+:class:`~stra_live.sources.dv_driver.DvDriver`; :class:`LiveDvSource` is the
+machine over a dv camera-like opener.
 """
 
 from __future__ import annotations
@@ -31,15 +35,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from stra_live.errors import InputError, SourceDisconnectedError
 from stra_live.sources.base import Packet
+from stra_live.sources.dv_driver import CameraLike, DvDriver, first_line, input_resolution
 from stra_live.sources.live_config import LiveInputConfig
+from stra_live.sources.live_driver import DriverOpener, LinkLostError, LiveDriver
 from stra_live.sources.live_packets import PacketAssembler
 
-__all__ = ["CameraLike", "LiveDvSource", "LiveInputConfig", "Opener", "SourceStatus",
-           "first_line", "input_resolution"]
+__all__ = ["CameraLike", "LiveDvSource", "LiveInputConfig", "LiveSource", "Opener",
+           "SourceStatus", "first_line", "input_resolution"]
 
 log = logging.getLogger(__name__)
 
@@ -59,51 +65,18 @@ class SourceStatus:
     attempts: int = 0
 
 
-class CameraLike(Protocol):
-    """The part of dv-processing's live-input API the sources use (camelCase as in dv)."""
-
-    def getNextEventBatch(self) -> Any:  # noqa: N802
-        """A ``dv.EventStore`` of new events, or None when none is waiting (never blocks)."""
-        ...
-
-    def getNextFrame(self) -> Any:  # noqa: N802
-        """A new ``dv.Frame``, or None when none is waiting (never blocks)."""
-        ...
-
-    def isRunning(self) -> bool:  # noqa: N802
-        """False once the device is unplugged or the stream has ended."""
-        ...
-
-    def isFrameStreamAvailable(self) -> bool:  # noqa: N802
-        """True when the input delivers APS frames."""
-        ...
-
-    def getEventResolution(self) -> tuple[int, int] | None:  # noqa: N802
-        """Event sensor (width, height), or None."""
-        ...
-
-    def getCameraName(self) -> str:  # noqa: N802
-        """Camera model and serial number, e.g. ``DAVIS240C_02460013``."""
-        ...
-
-
 Opener = Callable[[threading.Event], CameraLike]
-"""Opens the input; its argument is set when the source is closing (to give up early).
-Raises InputError or SourceDisconnectedError when it cannot."""
+"""Opens a dv camera-like input; its argument is set when the source is closing (to give
+up early). Raises InputError or SourceDisconnectedError when it cannot."""
 
 
-class _InputLostError(Exception):
-    """Internal: the input went away; the message says why."""
-
-
-class LiveDvSource:
-    """A Source over a camera-like dv input, with disconnection reporting and reconnection.
+class LiveSource:
+    """A Source over any live driver: the state machine of the module docstring.
 
     Args:
-        opener: opens the input (called once here, and again to reconnect).
+        opener: opens the driver (called once here, and again to reconnect).
         config: polling and reconnection behaviour.
-        name: shown to the user; a string, or made from the opened input.
-        frames: deliver APS frames when the input has them.
+        name: shown to the user; a string, or made from the opened driver.
         on_status: called (from the ``packets()`` thread, or from close()) on
             every state change; keep it cheap and thread-safe.
 
@@ -111,18 +84,18 @@ class LiveDvSource:
         InputError / SourceDisconnectedError: from the first ``opener`` call.
     """
 
-    def __init__(self, opener: Opener, config: LiveInputConfig, *,
-                 name: str | Callable[[CameraLike], str], frames: bool = True,
+    def __init__(self, opener: DriverOpener, config: LiveInputConfig, *,
+                 name: str | Callable[[LiveDriver], str],
                  on_status: Callable[[SourceStatus], None] | None = None) -> None:
         self._opener = opener
         self._config = config
         self._on_status = on_status
         self._stop = threading.Event()
         self._io_lock = threading.Lock()
-        self._input: CameraLike | None = opener(self._stop)
-        self.name = name if isinstance(name, str) else name(self._input)
-        self.resolution = input_resolution(self._input, self.name)
-        self.has_frames = bool(frames and self._input.isFrameStreamAvailable())
+        self._driver: LiveDriver | None = opener(self._stop)
+        self.name = name if isinstance(name, str) else name(self._driver)
+        self.resolution = self._driver.resolution
+        self.has_frames = self._driver.has_frames
         self._assembler = PacketAssembler(self.resolution, self.has_frames,
                                           config.max_frame_delay_us, self.name)
         self._status = SourceStatus("connected", f"{self.name}: connected")
@@ -148,7 +121,7 @@ class LiveDvSource:
         while not self._stop.is_set():
             try:
                 packet = self._poll(last_data)
-            except _InputLostError as lost:
+            except LinkLostError as lost:
                 yield from self._recover(str(lost))
                 last_yield = last_data = time.monotonic()
                 continue
@@ -166,38 +139,22 @@ class LiveDvSource:
         """Stop ``packets()`` and release the input; from any thread. Safe to call twice."""
         self._stop.set()
         with self._io_lock:
-            self._input = None
+            driver, self._driver = self._driver, None
+        if driver is not None:
+            driver.close()
         if self._status.state != "closed":
             self._set_status(SourceStatus("closed", f"{self.name}: closed"))
 
     def _poll(self, last_data: float) -> Packet | None:
-        """Drain what the input has; None when nothing new. Raises _InputLostError."""
-        batches: list[Any] = []
-        frames: list[Any] = []
-        failure: Exception | None = None
+        """What the driver has, as a packet; None when nothing new. Raises LinkLostError."""
         with self._io_lock:
-            camera = self._input
-            if camera is None:
+            driver = self._driver
+            if driver is None:
                 return None
-            try:
-                _drain(camera, self.has_frames, batches, frames)
-                running = bool(camera.isRunning())
-                if not running:  # what arrived before the cut is still delivered
-                    _drain(camera, self.has_frames, batches, frames)
-            except (RuntimeError, OSError) as error:  # what dv raises on USB/socket failures
-                failure, running = error, False
-        for batch in batches:
-            self._assembler.add_dv_events(batch)
-        for frame in frames:
-            self._assembler.add_dv_frame(frame)
-        if failure is not None:
-            raise _InputLostError(f"reading failed: {first_line(failure)}") from failure
-        if not running:
-            raise _InputLostError("the input stopped (unplugged, or the stream ended)")
+            arrived = driver.poll(self._assembler)
         stall = self._config.stall_timeout_s
-        idle = time.monotonic() - last_data
-        if not batches and not frames and stall is not None and idle > stall:
-            raise _InputLostError(f"no data for {stall:g} s")
+        if not arrived and stall is not None and time.monotonic() - last_data > stall:
+            raise LinkLostError(f"no data for {stall:g} s")
         return self._assembler.take()
 
     def _recover(self, reason: str) -> Iterator[Packet]:
@@ -206,7 +163,9 @@ class LiveDvSource:
         if leftovers is not None:
             yield leftovers
         with self._io_lock:
-            self._input = None
+            driver, self._driver = self._driver, None
+        if driver is not None:
+            driver.close()
         if self._stop.is_set():
             return
         cfg = self._config
@@ -243,19 +202,21 @@ class LiveDvSource:
                 f"next in {delay:g} s", attempts))
 
     def _try_open(self) -> str | None:
-        """Open the input again; None on success, else why not."""
+        """Open the driver again; None on success, else why not."""
         try:
-            camera = self._opener(self._stop)
-            resolution = input_resolution(camera, self.name)
+            driver = self._opener(self._stop)
         except (InputError, SourceDisconnectedError, RuntimeError, OSError) as error:
             return first_line(error)
-        if resolution != self.resolution:
-            return (f"the input now has resolution {resolution[1]}x{resolution[0]}, "
-                    f"the stream started at {self.resolution[1]}x{self.resolution[0]}")
+        if driver.resolution != self.resolution:
+            driver.close()
+            return (f"the input now has resolution {driver.resolution[1]}x"
+                    f"{driver.resolution[0]}, the stream started at "
+                    f"{self.resolution[1]}x{self.resolution[0]}")
         with self._io_lock:
             if self._stop.is_set():
+                driver.close()
                 return None  # closing: drop the new input, packets() returns next
-            self._input = camera
+            self._driver = driver
         self._assembler.begin_connection()
         return None
 
@@ -265,30 +226,34 @@ class LiveDvSource:
             self._on_status(status)
 
 
-def input_resolution(camera: CameraLike, name: str) -> tuple[int, int]:
-    """Sensor (height, width) of a dv input (dv reports (width, height))."""
-    size = camera.getEventResolution()
-    if size is None:
-        raise InputError(name, "the input has no event stream (or does not say its resolution)")
-    return int(size[1]), int(size[0])
+class LiveDvSource(LiveSource):
+    """The state machine over a dv camera-like input (camera, network streams, test fakes).
 
+    Args:
+        opener: opens the dv input (called once here, and again to reconnect).
+        config: polling and reconnection behaviour.
+        name: shown to the user; a string, or made from the opened input.
+        frames: deliver APS frames when the input has them.
+        on_status: see :class:`LiveSource`.
+    """
 
-def _drain(camera: CameraLike, frames: bool, batches_out: list[Any],
-           frames_out: list[Any]) -> None:
-    """Append what the input has waiting, per stream in arrival order (bounded per call)."""
-    for _ in range(256):
-        batch = camera.getNextEventBatch()
-        if batch is None:
-            break
-        batches_out.append(batch)
-    for _ in range(64 if frames else 0):
-        frame = camera.getNextFrame()
-        if frame is None:
-            break
-        frames_out.append(frame)
+    def __init__(self, opener: Opener, config: LiveInputConfig, *,
+                 name: str | Callable[[CameraLike], str], frames: bool = True,
+                 on_status: Callable[[SourceStatus], None] | None = None) -> None:
+        where = name if isinstance(name, str) else "input"
 
+        def open_driver(cancel: threading.Event) -> LiveDriver:
+            return DvDriver(opener(cancel), frames, where)
 
-def first_line(error: BaseException) -> str:
-    """The readable part of an exception message (dv appends a stack trace)."""
-    text = str(error).split("Stacktrace:")[0].strip()
-    return text.splitlines()[0] if text else type(error).__name__
+        def driver_name(driver: LiveDriver) -> str:
+            if isinstance(name, str):
+                return name
+            return name(driver.device)  # type: ignore[attr-defined]
+
+        super().__init__(open_driver, config, name=driver_name, on_status=on_status)
+
+    @property
+    def _input(self) -> CameraLike | None:
+        """The dv input being read (None while disconnected); use under ``_io_lock``."""
+        driver = self._driver
+        return getattr(driver, "device", None) if driver is not None else None
