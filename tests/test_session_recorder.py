@@ -1,4 +1,4 @@
-"""SessionRecorder: files read back intact, a full disk or a kill never loses what was written."""
+"""SessionRecorder: round trips, full and slow disks stop with a message, a kill loses <= 1 s."""
 
 from __future__ import annotations
 
@@ -256,46 +256,48 @@ def test_out_of_order_results_are_skipped_and_bad_shapes_refused(tmp_path: Path)
     assert (summary.deblurred_written, summary.results_skipped) == (2, 1)
 
 
-def record_until_killed(folder: str, count: int) -> None:
-    """Subprocess: record ``count`` packets (incompressible frames), report, wait to be killed."""
+def record_until_killed(folder: str) -> None:
+    """Subprocess: record 10 ms packets paced like a camera, printing each watermark queued."""
     recorder = SessionRecorder(folder, (180, 240), record_mp4=True, started=STARTED)
-    for packet in make_packets(count, res=(180, 240), noisy_frames=True):
+    began = time.monotonic()
+    for k, packet in enumerate(make_packets(600, res=(180, 240), per_packet=500)):
+        time.sleep(max(began + k * 0.01 - time.monotonic(), 0.0))
         recorder.write_packet(packet)
-        recorder.write_result(packet.frames[0].timestamp, packet.frames[0].as_float(),
-                              packet.frames[0].as_float())
-    recorder.wait_until_written(30)
-    time.sleep(0.5)  # dv's own writer thread
-    print("written", flush=True)
-    time.sleep(60)
+        frame = packet.frames[0]
+        recorder.write_result(frame.timestamp, frame.as_float(), frame.as_float())
+        print(packet.watermark, flush=True)
 
 
-def test_a_killed_recording_stays_readable_up_to_the_last_64_kib(tmp_path: Path) -> None:
-    count = 12  # frames of 43 kB that LZ4 cannot shrink: about 1.1 MB of data
-    process = subprocess.Popen([sys.executable, __file__, "record", str(tmp_path), str(count)],
+def test_a_killed_recording_keeps_all_but_the_last_second(tmp_path: Path) -> None:
+    process = subprocess.Popen([sys.executable, __file__, "record", str(tmp_path)],
                                stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline().strip() == "written"
+    assert process.stdout is not None
+    queued = 0
+    while queued < 2_500_000:  # 2.5 s of stream handed to the recorder
+        queued = int(process.stdout.readline())
     process.send_signal(signal.SIGKILL)
     process.wait(10)
     path = tmp_path / "stra_2026-11-25_17-03-12.aedat4"
-    packets = make_packets(count, res=(180, 240), noisy_frames=True)
+    packets = make_packets(400, res=(180, 240), per_packet=500)
 
-    raw = read_aedat4(path)  # the index is missing; read_aedat4 recovers what is there
-    # at most 64 KiB (one and a half frames) still sat in dv's buffer when the process died
-    assert len(raw.frames) >= count - 2
+    raw = read_aedat4(path)  # no index (never closed): the reader scans the packets
+    assert int(raw.events["t"][-1]) >= queued - 1_000_000  # at most the last second is lost
     np.testing.assert_array_equal(raw.events, all_events(packets)[:len(raw.events)])
-    assert len(raw.events) >= 50 * (count - 2)
+    assert len(raw.frames) >= (queued - 1_000_000) // 10_000
     for mine, sent in zip(raw.frames, packets, strict=False):
         np.testing.assert_array_equal(mine.image, sent.frames[0].image)
-    plain = dv.io.MonoCameraRecording(str(path))  # dv itself opens it too
-    assert plain.getEventResolution() == (240, 180)
+    deblurred = read_aedat4(path, frame_stream=DEBLURRED_STREAM).frames
+    assert len(deblurred) >= (queued - 1_000_000) // 10_000
+    dv_events, dv_frames = dv_counts(path)  # dv-processing itself reads the same
+    assert len(dv_events) == len(raw.events) and len(dv_frames) == len(raw.frames)
     # ffmpeg outlives the killed recorder, sees the end of its input and finishes the MP4
     mp4 = tmp_path / "stra_2026-11-25_17-03-12_side_by_side.mp4"
     deadline = time.monotonic() + 20
-    while imageio_ffmpeg.count_frames_and_secs(str(mp4))[0] < count and \
+    while imageio_ffmpeg.count_frames_and_secs(str(mp4))[0] < len(deblurred) // 2 and \
             time.monotonic() < deadline:
         time.sleep(0.2)
-    assert imageio_ffmpeg.count_frames_and_secs(str(mp4))[0] == count
+    assert imageio_ffmpeg.count_frames_and_secs(str(mp4))[0] >= len(deblurred) // 2
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["record"]:
-    record_until_killed(sys.argv[2], int(sys.argv[3]))
+    record_until_killed(sys.argv[2])
