@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from stra_live.sources.camera import CameraConfig
+from stra_live.sources.camera import BIAS_PRESETS, CameraConfig
 from stra_live.voxel.noise import NoiseFilterConfig
 from ui.status_bar import format_rate
 
@@ -65,6 +65,7 @@ class FilterPanel(QWidget):
         accumulation_changed(object): event view accumulation in us, None = frame exposure.
         contrast_changed(float): events per pixel drawn at full colour.
         camera_changed(CameraConfig): exposure / frame interval to apply to the camera.
+        bias_preset_changed(str): a threshold bias preset to apply to the camera.
 
     Args:
         filters: initial filter settings.
@@ -76,6 +77,7 @@ class FilterPanel(QWidget):
     accumulation_changed = pyqtSignal(object)
     contrast_changed = pyqtSignal(float)
     camera_changed = pyqtSignal(object)
+    bias_preset_changed = pyqtSignal(str)
 
     def __init__(self, filters: NoiseFilterConfig, saturation: float, camera: CameraConfig,
                  parent: QWidget | None = None) -> None:
@@ -104,6 +106,9 @@ class FilterPanel(QWidget):
         self.interval = _spin(1000, 1_000_000, camera.frame_interval_us, " µs", 1000)
         self.auto_exposure = QCheckBox("Auto exposure")
         self.auto_exposure.setChecked(camera.auto_exposure)
+        self.bias_box = QComboBox()
+        self.bias_box.addItems(list(BIAS_PRESETS))
+        self.bias_box.setToolTip("ON/OFF event thresholds, scaled from the camera's own biases")
         self.apply_camera = QPushButton("Apply to camera")
         self._build()
         self._connect()
@@ -124,6 +129,7 @@ class FilterPanel(QWidget):
         camera.addRow("Exposure", self.exposure)
         camera.addRow("Frame interval", self.interval)
         camera.addRow(self.auto_exposure)
+        camera.addRow("Biases", self.bias_box)
         camera.addRow(self.apply_camera)
         layout = QVBoxLayout(self)
         self.noise_group = QGroupBox("Noise filters (before deblurring)")
@@ -167,6 +173,9 @@ class FilterPanel(QWidget):
         self.camera_group.setEnabled(is_camera)
         self.camera_group.setToolTip("" if is_camera else NOT_A_CAMERA)
         frames_reason = "" if has_frames else "this camera streams no APS frames"
+        self.bias_box.setEnabled(is_camera)
+        self.bias_box.setToolTip("ON/OFF event thresholds, scaled from the camera's own biases"
+                                 if is_camera else NOT_A_CAMERA)
         for widget in (self.exposure, self.interval, self.auto_exposure):
             widget.setEnabled(is_camera and has_frames)
             widget.setToolTip(NOT_A_CAMERA if not is_camera else frames_reason)
@@ -195,3 +204,4 @@ class FilterPanel(QWidget):
             self._camera, exposure_us=self.exposure.value(),
             frame_interval_us=self.interval.value(), auto_exposure=self.auto_exposure.isChecked())
         self.camera_changed.emit(self._camera)
+        self.bias_preset_changed.emit(self.bias_box.currentText())

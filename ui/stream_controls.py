@@ -62,6 +62,7 @@ class StreamControls(QObject):
         self.panel.filters_changed.connect(session.set_filters)
         self.panel.accumulation_changed.connect(session.set_accumulation)
         self.panel.camera_changed.connect(self.apply_camera)
+        self.panel.bias_preset_changed.connect(self.apply_bias_preset)
 
     def on_new_stream(self) -> None:
         """Set the controls up for the stream the session has just started."""
@@ -74,19 +75,33 @@ class StreamControls(QObject):
         self.panel.set_stream(isinstance(inner, DavisCameraSource), has_frames)
         self._samples = []
 
-    def apply_camera(self, config: CameraConfig) -> None:
-        """Send exposure / frame interval to the running camera."""
+    def _camera(self) -> object | None:
         from stra_live.sources.camera import DavisCameraSource
 
         filtered = self.session.filtered
         camera = filtered.inner if filtered is not None else None
-        if not isinstance(camera, DavisCameraSource):
+        return camera if isinstance(camera, DavisCameraSource) else None
+
+    def apply_camera(self, config: CameraConfig) -> None:
+        """Send exposure / frame interval to the running camera."""
+        camera = self._camera()
+        if camera is None:
             self.on_error("Camera settings need a live camera")
             return
         try:
-            camera.update_settings(config)
+            camera.update_settings(config)  # type: ignore[attr-defined]
         except (ValueError, OSError) as error:
             self.on_error(f"Camera settings not applied: {error}")
+
+    def apply_bias_preset(self, preset: str) -> None:
+        """Set the running camera's threshold biases to ``preset``."""
+        camera = self._camera()
+        if camera is None:
+            return  # apply_camera has said why
+        try:
+            camera.apply_bias_preset(preset)  # type: ignore[attr-defined]
+        except (ValueError, OSError) as error:
+            self.on_error(f"Bias preset not applied: {error}")
 
     def event_image(self) -> np.ndarray | None:
         """The accumulated event image for the event view, or None (use each frame's events)."""

@@ -57,6 +57,7 @@ class DavisCameraSource(LiveDvSource):
     def __init__(self, config: CameraConfig | None = None, *, opener: Opener | None = None,
                  on_status: Callable[[SourceStatus], None] | None = None) -> None:
         self.config = config or CameraConfig()
+        self._bias_defaults: dict[str, tuple[int, int]] | None = None
         self._open_camera = opener or (lambda cancel: open_dv_camera(self.config))
         super().__init__(self._open_configured, self.config.live,
                          name=lambda camera: f"camera {camera.getCameraName()}",
@@ -66,6 +67,26 @@ class DavisCameraSource(LiveDvSource):
         camera = self._open_camera(cancel)
         apply_camera_settings(camera, self.config)
         return camera
+
+    def apply_bias_preset(self, preset: str) -> dict[str, tuple[int, int]]:
+        """Set the ON / OFF threshold biases of the running DAVIS to ``preset`` (any thread).
+
+        The first call remembers the camera's own biases as "default"; the other
+        presets scale from them (see :data:`BIAS_PRESETS`).
+
+        Returns:
+            the (coarse, fine) values set, by bias name ({} while disconnected).
+
+        Raises:
+            ValueError: an unknown preset, or a camera without DAVIS bias setters.
+        """
+        with self._io_lock:
+            camera = self._input
+            if camera is None:
+                return {}
+            if self._bias_defaults is None:
+                self._bias_defaults = read_threshold_biases(camera)
+            return set_threshold_biases(camera, self._bias_defaults, preset)
 
     def update_settings(self, config: CameraConfig) -> list[str]:
         """Apply new exposure / frame interval settings to the running camera (any thread).
@@ -159,6 +180,70 @@ def apply_camera_settings(camera: Any, config: CameraConfig) -> list[str]:
             raise InputError("camera", f"{name}({value}) failed: {first_line(error)}") from error
         applied.append(name)
     return applied
+
+
+BIAS_PRESETS = {"default": 1.0, "fewer events (less noise)": 1.5, "more events (sensitive)": 0.7}
+"""Preset -> factor on the ON-threshold bias current (the OFF one gets its inverse).
+
+A DAVIS pixel's ON threshold rises with the ON bias (OnBn) and its OFF threshold
+with a lower OFF bias (OffBn), both against the differencing bias; a factor above
+1 therefore raises both thresholds (fewer, less noisy events). Only the fine
+values change, clamped to 1..255, from the camera's own biases at first use.
+"""
+
+
+def _bias_setters(camera: Any) -> tuple[Any, Any, Any] | None:
+    """(getter, setter, bias enum) of a DAVIS346 or DAVIS240 camera, None for others."""
+    kinds = dv.io.camera.DAVIS
+    for model, enum in (("Davis346", kinds.Davis346BiasCF), ("Davis240", kinds.Davis240BiasCF)):
+        getter = getattr(camera, f"get{model}BiasCoarseFine", None)
+        setter = getattr(camera, f"set{model}BiasCoarseFine", None)
+        if getter is not None and setter is not None:
+            try:
+                getter(enum.On)
+            except RuntimeError:
+                continue  # the other model's biases
+            return getter, setter, enum
+    return None
+
+
+def read_threshold_biases(camera: Any) -> dict[str, tuple[int, int]]:
+    """The camera's ON and OFF threshold biases as (coarse, fine).
+
+    Raises:
+        ValueError: the camera has no DAVIS bias getters (an event-only camera).
+    """
+    found = _bias_setters(camera)
+    if found is None:
+        raise ValueError("this camera has no DAVIS threshold biases")
+    getter, _, enum = found
+    return {name: tuple(getter(getattr(enum, name))) for name in ("On", "Off")}  # type: ignore[misc]
+
+
+def set_threshold_biases(camera: Any, defaults: dict[str, tuple[int, int]],
+                         preset: str) -> dict[str, tuple[int, int]]:
+    """Set ON / OFF threshold biases to ``preset`` scaled from ``defaults``; returns them.
+
+    Raises:
+        ValueError: an unknown preset, or a camera without DAVIS bias setters.
+    """
+    if preset not in BIAS_PRESETS:
+        raise ValueError(f"unknown bias preset {preset!r}: expected one of {list(BIAS_PRESETS)}")
+    found = _bias_setters(camera)
+    if found is None:
+        raise ValueError("this camera has no DAVIS threshold biases")
+    _, setter, enum = found
+    factor = BIAS_PRESETS[preset]
+    values = {}
+    for name, scale in (("On", factor), ("Off", 1.0 / factor)):
+        coarse, fine = defaults[name]
+        values[name] = (coarse, min(255, max(1, round(fine * scale))))
+        try:
+            setter(getattr(enum, name), *values[name])
+        except RuntimeError as error:
+            raise InputError("camera", f"bias {name} {values[name]}: "
+                             f"{first_line(error)}") from error
+    return values
 
 
 def _describe(descriptor: Any) -> str:
