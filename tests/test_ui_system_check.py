@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from ui.main import main
-from ui.system_check import apt_line, missing_libraries, uses_xcb, xcb_plugin, xcb_problem
+from ui.system_check import (
+    apt_line,
+    missing_libraries,
+    uses_xcb,
+    x_display_problem,
+    xcb_plugin,
+    xcb_problem,
+)
 
 LDD = """\tlinux-vdso.so.1 (0x00007ffc)
 \tlibQt6XcbQpa.so.6 => /x/PyQt6/Qt6/lib/libQt6XcbQpa.so.6 (0x00007f)
@@ -65,3 +72,16 @@ def test_the_app_says_what_to_install_instead_of_aborting(
     assert status == 2
     assert err.splitlines() == [err]
     assert "sudo apt-get install -y libxcb-icccm4" in err
+
+
+def test_an_unreachable_display_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert x_display_problem(":987") is not None  # no X server there
+    monkeypatch.setenv("DISPLAY", ":987")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setattr("ui.system_check.missing_libraries", lambda: [])
+    status = main(["--source", "demo", "--settings", str(tmp_path / "ui.ini")])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and err.splitlines() == [err]
+    assert "cannot connect to the X display ':987'" in err and "--headless" in err

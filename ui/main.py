@@ -2,7 +2,7 @@
 
     stra-live [--config configs/live.yaml] [--source {demo,camera,FILE,tcp://HOST:PORT}]
               [--checkpoint FILE] [--device auto|cpu|cuda] [--headless --out DIR]
-              [--realtime] [--seconds S | --frames N]
+              [--realtime] [--record DIR] [--seconds S | --frames N]
 
 Configuration is loaded here (the CLI edge) and handed down as frozen
 dataclasses. Bad input ends with one line on stderr and exit status 2.
@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--realtime", action="store_true",
                         help="headless over a file: pace it like a live camera (newest frame "
                              "first, drops counted) instead of deblurring every frame")
+    parser.add_argument("--record", type=output_dir, metavar="DIR",
+                        help="headless: also record the session into DIR (raw input + deblurred "
+                             "frames in AEDAT4, side-by-side MP4), as the record button does")
     parser.add_argument("--settings", type=output_file,
                         help="INI file for window settings (default: the user's QSettings)")
     limit = parser.add_mutually_exclusive_group()
@@ -103,20 +106,27 @@ def run_headless_cli(config: LiveConfig, args: argparse.Namespace) -> int:
 
     out = args.out or DEFAULT_OUT
     stats = run_headless(config, out, max_frames=args.frames, seconds=args.seconds,
-                         realtime=args.realtime)
+                         realtime=args.realtime, record_dir=args.record)
     print(f"side-by-side video: {out / 'side_by_side.mp4'}")
     print(f"stats: {out / 'stats.json'}")
+    if "recording" in stats:
+        done = stats["recording"]
+        print(f"recording: {', '.join(done['paths'])} ({done['events_written']} events, "
+              f"{done['frames_written']} frames, {done['deblurred_written']} deblurred"
+              + (f"; {done['error']}" if done["error"] else "") + ")")
     print(json.dumps(stats), flush=True)
     return 0
 
 
 def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
     """Open the window on the configured source; returns the Qt exit status."""
-    from ui.system_check import missing_libraries, uses_xcb, xcb_problem
+    from ui.system_check import missing_libraries, uses_xcb, x_display_problem, xcb_problem
 
-    problem = xcb_problem(missing_libraries()) if uses_xcb(os.environ) else None
-    if problem is not None:  # Qt would abort the process (SIGABRT) with no hint
-        raise OSError(problem)
+    if uses_xcb(os.environ):  # Qt would abort the process (SIGABRT) with no hint
+        problem = xcb_problem(missing_libraries()) or x_display_problem(
+            os.environ.get("DISPLAY", ""))
+        if problem is not None:
+            raise OSError(problem)
 
     from PyQt6.QtWidgets import QApplication
 
@@ -151,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.headless:
                 print("stra-live: no display found, running headless", file=sys.stderr)
             return run_headless_cli(config, args)
+        if args.record is not None:
+            print("stra-live: error: --record is for headless runs (add --headless); in the "
+                  "window, press R to record", file=sys.stderr)
+            return 2
         return run_window(config, args)
     except (InputError, ConfigError, ValueError, OSError) as error:
         # A bad spec, file, checkpoint or setting: one line; -v logs where it came from.

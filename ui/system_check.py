@@ -97,6 +97,33 @@ def xcb_problem(missing: list[str]) -> str | None:
             f"install them with: {apt_line(missing)}")
 
 
+def x_display_problem(display: str) -> str | None:
+    """Why the X server at ``display`` cannot be reached, or None when it can (or libxcb is absent).
+
+    Qt aborts the process when its xcb plugin cannot connect; asking libxcb first
+    turns that into one line.
+    """
+    import ctypes
+
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return None  # missing_libraries() reports it
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)
+    try:
+        failed = xcb.xcb_connection_has_error(connection) != 0
+    finally:
+        xcb.xcb_disconnect(connection)
+    if not failed:
+        return None
+    return (f"cannot connect to the X display {display!r} (is DISPLAY right and the X server "
+            "running?); use --headless to run without a window")
+
+
 def uses_xcb(environ: Mapping[str, str], platform: str = sys.platform) -> bool:
     """True when Qt would pick the xcb plugin (Linux, X11 session, no other plugin asked for)."""
     if not platform.startswith("linux"):
