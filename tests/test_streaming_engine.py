@@ -204,3 +204,13 @@ def test_events_only_view_stays_inside_the_buffer_horizon() -> None:
         shown.append(result.event_image.sum())
     assert shown  # the views start at the horizon instead of failing on dropped events
     assert sum(shown) == events["p"][events["t"] >= horizon].sum()
+
+
+def test_stream_event_rate_is_the_recordings_own_rate() -> None:
+    frames, events = synthetic_stream(5)
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(), (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events):
+        engine.push(packet)
+    span_s = (int(events["t"][-1]) - int(events["t"][0])) / 1e6
+    # Pushed far faster than real time: the wall-clock rate says nothing about the file.
+    assert engine.stats().stream_event_rate == pytest.approx(len(events) / span_s, rel=1e-6)

@@ -71,6 +71,8 @@ class StreamingEngine:
         self._next_output = 0
         self._frames_in = 0
         self._finished = False
+        self._events_in = 0
+        self._first_event_t: int | None = None
         self._events_cursor: int | None = None
         self._counts = {"out": 0, "dropped": 0, "memory": 0}
         self._input_rate, self._output_rate = RateMeter(), RateMeter()
@@ -96,6 +98,10 @@ class StreamingEngine:
         now = time.monotonic()
         self._buffer.append(packet.events)
         self._event_rate.add(len(packet.events), now)
+        if len(packet.events):
+            self._events_in += len(packet.events)
+            if self._first_event_t is None:
+                self._first_event_t = int(packet.events["t"][0])
         newest = int(packet.events["t"][-1]) if len(packet.events) else self._watermark
         self._watermark = max(self._watermark, packet.watermark, newest)
         for frame in packet.frames:
@@ -236,6 +242,13 @@ class StreamingEngine:
         if pending is not None:
             self._lookahead, self._memory_length = pending
 
+    def _stream_event_rate(self) -> float:
+        """Events per second of stream time since the first event."""
+        last = self._buffer.t_last
+        if self._first_event_t is None or last is None or last <= self._first_event_t:
+            return 0.0
+        return self._events_in * 1e6 / (last - self._first_event_t)
+
     def stats(self) -> EngineStats:
         """Current figures (rates over the last two seconds)."""
         now = time.monotonic()
@@ -246,6 +259,7 @@ class StreamingEngine:
             latency_p50_ms=self._latency.percentile_ms(50),
             latency_p95_ms=self._latency.percentile_ms(95),
             event_rate=self._event_rate.rate(now),
+            stream_event_rate=self._stream_event_rate(),
             frames_in=self._frames_in,
             frames_out=self._counts["out"],
             frames_dropped=self._counts["dropped"],

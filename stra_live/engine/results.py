@@ -62,7 +62,11 @@ class EngineStats:
         output_fps: deblurred frames per second leaving the engine.
         latency_p50_ms, latency_p95_ms: from a frame's exposure being complete
             (its events buffered) to its deblurred output, over a recent window.
-        event_rate: events per second arriving from the source.
+        event_rate: events per second arriving from the source, by the wall
+            clock over the last two seconds (what the engine is being fed now:
+            in a lossless run over a file, as fast as inference takes them).
+        stream_event_rate: events per second of *stream* time since the start
+            (events received / their time span): the recording's own rate.
         frames_in, frames_out, frames_dropped: counts since the stream started.
         memory_entries: event sequences currently held in the TMB memory.
     """
@@ -73,6 +77,7 @@ class EngineStats:
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
     event_rate: float = 0.0
+    stream_event_rate: float = 0.0
     frames_in: int = 0
     frames_out: int = 0
     frames_dropped: int = 0
