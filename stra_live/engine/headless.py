@@ -30,6 +30,7 @@ from stra_live.engine.config import LiveConfig
 from stra_live.engine.pipeline import Pipeline, PipelineCallbacks
 from stra_live.engine.results import DeblurResult
 from stra_live.errors import InputError
+from stra_live.recording.sink import RecorderSink
 from stra_live.recording.video import SideBySideVideo
 from stra_live.sources.base import Source
 from stra_live.sources.factory import is_file_spec, open_source
@@ -100,11 +101,15 @@ def video_fps(source: Source) -> float:
 
 
 def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = None,
-                 seconds: float | None = None, realtime: bool = False) -> dict:
+                 seconds: float | None = None, realtime: bool = False,
+                 record_dir: Path | None = None) -> dict:
     """Process the configured stream until it ends, ``max_frames`` results, or ``seconds``.
 
     A file is processed lossless unless ``realtime`` (see the module docstring).
-    Returns the figures also written to ``out_dir/stats.json``.
+    With ``record_dir``, the session is also recorded there as the record
+    button does it (raw input + deblurred frames in AEDAT4, side-by-side MP4;
+    ``config.record`` settings). Returns the figures also written to
+    ``out_dir/stats.json`` (a recording's under ``"recording"``).
 
     Raises:
         InputError: the source failed before producing any output (the JSON is
@@ -127,6 +132,16 @@ def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = Non
         collector.notices.append(NO_FRAMES_NOTICE.format(name=source.name))
     pipeline = Pipeline(source, engine, collector.callbacks(),
                         mode="lossless" if lossless else "live")
+    recorder = None
+    if record_dir is not None:
+        try:
+            recorder = RecorderSink(Path(record_dir), source.resolution, source.has_frames,
+                                    config.record, on_error=collector.errors.append)
+        except BaseException:
+            source.close()
+            video.close()
+            raise
+        pipeline.add_sink(recorder)
     started = time.monotonic()
     pipeline.start()
     try:
@@ -137,6 +152,9 @@ def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = Non
         pipeline.stop()
         collector.done.set()
         video.close()
+    recording = None
+    if recorder is not None:  # no window to keep responsive: wait for the files to close
+        recording = recorder.recorder.stop()
     stats = {
         "source": source.name,
         "resolution": list(source.resolution),
@@ -152,6 +170,9 @@ def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = Non
         "errors": collector.errors,
         **dataclasses.asdict(engine.stats()),
     }
+    if recording is not None:
+        stats["recording"] = {**dataclasses.asdict(recording),
+                              "paths": [str(path) for path in recording.paths]}
     (out_dir / STATS_NAME).write_text(json.dumps(stats, indent=2))
     if collector.errors and collector.written == 0:
         raise InputError(source.name, "; ".join(collector.errors))
