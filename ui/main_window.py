@@ -31,13 +31,7 @@ from ui.session import LiveSession, OpenRequest
 from ui.settings import UiConfig, read_float, read_str
 from ui.status_bar import StatusPanel
 from ui.stream_controls import StreamControls
-from ui.window_state import (
-    DEFAULT_SENSOR,
-    fit_first_size,
-    save_frame,
-    saved_frame_is_sane,
-    window_is_sane,
-)
+from ui.window_state import DEFAULT_SENSOR, fit_first_size, restore_geometry, save_geometry
 
 log = logging.getLogger(__name__)
 
@@ -144,15 +138,8 @@ class MainWindow(QMainWindow):
 
     # --- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        # Qt clamps a restored geometry to the screen, hiding how big it was: the frame
-        # saved beside it says whether it fitted.
-        restored = (geometry is not None and saved_frame_is_sane(self.settings)
-                    and self.restoreGeometry(geometry))
-        if not restored:
-            # First start, or a size that no longer fits a screen: start over.
-            fit_first_size(self, DEFAULT_SENSOR, 3 if self.ui_config.event_view else 2)
-            self._fit_pending = True
+        restored = restore_geometry(self, self.settings, 3 if self.ui_config.event_view else 2)
+        self._fit_pending = not restored  # fitted again to the first source's sensor
         state = self.settings.value("window/state")
         if state is not None and restored:
             self.attention_dock.sized = self.restoreState(state)
@@ -165,9 +152,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         """Remember geometry (only while it fits a screen), dock layout and inspector choices."""
-        if window_is_sane(self):
-            save_frame(self.settings, self)
-            self.settings.setValue("window/geometry", self.saveGeometry())
+        if save_geometry(self, self.settings):
             self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("attention/colormap", self.attention.colormap_box.currentText())
         self.settings.setValue("attention/opacity", self.attention.opacity)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QRect, QSettings
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtWidgets import QMainWindow, QWidget
 
 DEFAULT_SENSOR = (260, 346)
 """(height, width) assumed before a source is open: a DAVIS346."""
@@ -99,3 +99,29 @@ def saved_frame_is_sane(settings: QSettings) -> bool:
     except (TypeError, ValueError):
         return False  # none saved (an older version), or not four numbers
     return rect_is_sane(QRect(x, y, width, height), available_screens())
+
+
+GEOMETRY_KEY = "window/geometry"
+"""Settings key of Qt's saved window geometry."""
+
+
+def restore_geometry(window: QMainWindow, settings: QSettings, views: int) -> bool:
+    """Restore the saved geometry when it fits a screen, else fit a first size; True if restored.
+
+    Qt clamps a restored geometry to the screen, hiding how big it was, so the
+    frame saved beside it (:func:`save_frame`) decides.
+    """
+    geometry = settings.value(GEOMETRY_KEY)
+    if geometry is not None and saved_frame_is_sane(settings) and window.restoreGeometry(geometry):
+        return True
+    fit_first_size(window, DEFAULT_SENSOR, views)  # first start, or a size that no longer fits
+    return False
+
+
+def save_geometry(window: QMainWindow, settings: QSettings) -> bool:
+    """Save the window's geometry and frame only while they fit a screen; True if saved."""
+    if not window_is_sane(window):
+        return False
+    save_frame(settings, window)
+    settings.setValue(GEOMETRY_KEY, window.saveGeometry())
+    return True

@@ -154,3 +154,20 @@ def small_file(tmp_path: Path) -> Path:
     from tests.app.test_playback import small_h5
 
     return small_h5(tmp_path / "small.h5")
+
+
+def test_open_recording_folder_creates_and_shows_it(make_window: Callable[..., MainWindow],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    from PyQt6.QtGui import QDesktopServices
+
+    window = make_window()
+    shown: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl",
+                        lambda url: shown.append(url.toLocalFile()) or True)
+    window.set_record_folder(str(tmp_path / "new" / "recordings"))
+    folder_action = next(a for a in window.menus.file_menu.actions()
+                         if a.text() == "Open recording &folder")
+    folder_action.trigger()
+    assert shown == [str((tmp_path / "new" / "recordings").resolve())]
+    assert (tmp_path / "new" / "recordings").is_dir()
