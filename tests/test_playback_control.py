@@ -107,3 +107,19 @@ def test_loop_replays_and_frame_numbers_map_back_into_the_file() -> None:
 def test_bad_speed_is_named() -> None:
     with pytest.raises(ValueError, match="speed"):
         PlaybackControl(speed=8.0)
+
+
+def test_session_wraps_files_keeping_a_source_that_loops_by_design() -> None:
+    from stra_live.engine.config import LiveConfig
+    from stra_live.sources.filtered import FilteredSource
+    from ui.session import LiveSession
+
+    session = LiveSession(LiveConfig())
+    looping = RecordingSource(recording(), loop=True)  # as the demo scene is
+    wrapped = session._wrap(looping)
+    assert isinstance(wrapped, FilteredSource) and wrapped.inner is looping
+    assert looping.playback is not None and looping.playback.loop
+    plain = RecordingSource(recording())
+    session._wrap(plain)
+    assert plain.playback is not None and not plain.playback.loop
+    assert plain.playback.speed == 1.0

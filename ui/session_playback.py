@@ -57,7 +57,8 @@ class PlaybackMixin:
         if isinstance(source, FilteredSource):
             return source  # a restart: already wrapped
         if isinstance(source, ReplaySource) and source.playback is None:
-            source.playback = PlaybackControl(self.speed, self.loop)
+            # A source that loops by design (the demo scene) keeps looping.
+            source.playback = PlaybackControl(self.speed, self.loop or source.loop)
         chain = NoiseFilterChain(source.resolution, self.noise_config)
         return FilteredSource(source, chain, EventAccumulator(source.resolution,
                                                               self.accumulation_us))

@@ -69,6 +69,11 @@ class StreamControls(QObject):
         source, replay = self.session.source, self.session.replay
         has_frames = bool(source is not None and source.has_frames)
         self.bar.set_stream(replay.duration_us if replay is not None else None, has_frames)
+        playback = self.session.playback
+        if playback is not None:
+            self.bar.loop_box.blockSignals(True)  # show the file's state, do not change it
+            self.bar.loop_box.setChecked(playback.loop)
+            self.bar.loop_box.blockSignals(False)
         from stra_live.sources.camera import DavisCameraSource
 
         inner = self.session.filtered.inner if self.session.filtered is not None else None

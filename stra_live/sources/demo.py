@@ -147,6 +147,7 @@ class DemoSource(ReplaySource):
         pacing: Pacing = config.pacing
         super().__init__(f"demo scene (seed {config.seed})", config.scene.resolution, True, span,
                          packet_us, pacing, loop=True, fps=config.aps_fps)
+        self.frame_times = np.asarray(self._times[:, 0], dtype=np.int64)  # for frame numbers
 
     @contextlib.contextmanager
     def _open_pass(self) -> Iterator[PassData]:

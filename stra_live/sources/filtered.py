@@ -54,14 +54,14 @@ class EventAccumulator:
             raise ValueError(f"accumulation time must be positive, got {window_us}")
         with self._lock:
             self._window_us = window_us
-            self.clear_locked()
+            self._clear_locked()
 
     def clear(self) -> None:
         """Forget every event (the stream restarted)."""
         with self._lock:
-            self.clear_locked()
+            self._clear_locked()
 
-    def clear_locked(self) -> None:
+    def _clear_locked(self) -> None:
         """:meth:`clear` for a caller that holds the lock."""
         self._chunks.clear()
         self._image[:] = 0.0
