@@ -201,9 +201,8 @@ def test_a_slow_disk_stops_with_a_message_and_no_holes(tmp_path: Path) -> None:
                                open_aedat4=functools.partial(Aedat4Writer, write=slow_write))
     for packet in packets:
         recorder.write_packet(packet)
-    stop_started = time.monotonic()
     recorder.request_stop()  # the record button: returns at once, even with the disk stuck
-    assert time.monotonic() - stop_started < 0.5
+    assert not recorder.finished  # it did not wait: the disk is still stuck
     assert recorder.error is not None and "the disk is too slow" in recorder.error
     release.set()
     summary = recorder.stop(20)

@@ -22,11 +22,13 @@ from PyQt6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidg
 from stra_live.engine.config import LiveConfig
 from stra_live.engine.results import DeblurResult
 from stra_live.errors import InputError
+from stra_live.recording import RecordingSummary
 from ui.bridge import LatestSlot
 from ui.controls import Controls
 from ui.image_views import ImageViews
 from ui.inspector_dock import NEW_WEIGHTS_REASON, InspectorDock, empty_reason
 from ui.menus import WindowMenus, open_folder
+from ui.recording import RecordingSink
 from ui.session import LiveSession, OpenRequest
 from ui.settings import UiConfig, read_float, read_str
 from ui.status_bar import StatusPanel
@@ -316,21 +318,25 @@ class MainWindow(QMainWindow):
             return
         if recording and self.session.recorder is None:
             try:
-                self.session.start_recording(self.record_folder, self.config.record.mp4)
+                sink = self.session.start_recording(self.record_folder, self.config.record.mp4,
+                                                    self.config.record)
             except (OSError, RuntimeError, InputError) as error:
                 self.show_error(f"Cannot record: {error}")
                 action.setChecked(False)
                 return
+            sink.finished.connect(lambda done: self._on_recording_finished(sink, done))
             self._record_started = time.monotonic()
         elif not recording and self.session.recorder is not None:
-            recorder = self.session.stop_recording()
-            if recorder is not None and recorder.summary is not None:
-                done = recorder.summary
-                self.status.showMessage(
-                    f"Recorded {done.events_written} events, {done.frames_written} frames, "
-                    f"{done.deblurred_written} deblurred frames into {recorder.describe()} "
-                    f"({self.record_folder})", 15000)
+            self.session.stop_recording()  # never waits: "finished" reports the files
+            self.status.showMessage("Finishing the recording…", 15000)
         self._show_recording()
+
+    def _on_recording_finished(self, sink: RecordingSink, done: RecordingSummary) -> None:
+        if done.error is None:
+            self.status.showMessage(
+                f"Recorded {done.events_written} events, {done.frames_written} frames, "
+                f"{done.deblurred_written} deblurred frames ({done.duration_s:.1f} s, "
+                f"{done.bytes_written / 1e6:.1f} MB) into {sink.folder}", 15000)
 
     def _on_recording_failed(self, message: str) -> None:
         self.controls.record_action.setChecked(False)  # the session has already stopped it

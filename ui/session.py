@@ -22,6 +22,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.pipeline import Pipeline
+from stra_live.recording import RecordConfig
 from stra_live.sources.base import Source
 from stra_live.sources.camera import CameraConfig
 from stra_live.voxel.noise import NoiseFilterConfig
@@ -40,9 +41,6 @@ from ui.recording import RecordingSink
 from ui.session_playback import PlaybackMixin
 
 log = logging.getLogger(__name__)
-
-RECORD_CLOSE_TIMEOUT_S = 10.0
-"""Longest wait for the recorder to write what is queued when recording stops."""
 
 
 def default_opener(spec: str, on_notice: NoticeCallback,
@@ -291,8 +289,9 @@ class LiveSession(PlaybackMixin, QObject):
             self.engine.configure(lookahead, memory_length)
 
     # --- recording ------------------------------------------------------------------
-    def start_recording(self, folder: Path, mp4: bool) -> RecordingSink:
-        """Record every further packet and result into ``folder``.
+    def start_recording(self, folder: Path, mp4: bool,
+                        config: RecordConfig | None = None) -> RecordingSink:
+        """Record every further packet and result into ``folder`` (``config``: the record settings).
 
         Raises:
             OSError: the folder cannot be created or its disk is nearly full.
@@ -303,20 +302,20 @@ class LiveSession(PlaybackMixin, QObject):
             raise RuntimeError("nothing to record: no source is open")
         self.stop_recording()
         recorder = RecordingSink(folder, self.source.resolution, mp4, self.source.has_frames,
-                                 self)
+                                 self, config)
         recorder.failed.connect(lambda message: self._on_recording_failed(recorder, message))
         self.recorder = recorder
         self.pipeline.add_sink(recorder)
         return recorder
 
     def stop_recording(self) -> RecordingSink | None:
-        """Stop recording and finish the files; returns the recorder (see its ``summary``)."""
+        """Stop recording without waiting; the recorder closes the files and emits ``finished``."""
         recorder, self.recorder = self.recorder, None
         if recorder is None:
             return None
         if self.pipeline is not None:
             self.pipeline.remove_sink(recorder)
-        recorder.close(RECORD_CLOSE_TIMEOUT_S)
+        recorder.close()
         self.last_recorder = recorder
         return recorder
 
@@ -352,4 +351,6 @@ class LiveSession(PlaybackMixin, QObject):
         for pipeline, _ in self._retired:
             pipeline.join(max(0.0, deadline - time.monotonic()))
         self._retired = [(p, b) for p, b in self._retired if not b.worker_done]
-        return opens_done and not self._retired
+        recorded = self.last_recorder is None or self.last_recorder.wait_finished(
+            max(0.0, deadline - time.monotonic()))  # at exit: let the last files close
+        return opens_done and not self._retired and recorded
