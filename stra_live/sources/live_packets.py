@@ -93,7 +93,7 @@ class PacketAssembler:
             return
         events = from_dv_columns(columns["timestamp"], columns["x"], columns["y"],
                                  columns["polarity"])
-        if self._add_events(events):
+        if self._add_events(events, owned=True):  # freshly converted: no copy needed
             self._keep_raw_events(batch)
         else:
             self._raw_events_ok = False
@@ -110,16 +110,21 @@ class PacketAssembler:
 
     def add_events(self, events: np.ndarray) -> None:
         """Add (N,) EVENT_DTYPE events (copied); out-of-order or off-sensor ones are dropped."""
-        self._add_events(events)
+        self._add_events(events, owned=False)
         self._raw_events_ok = False  # these have no dv objects: the packet keeps arrays only
 
-    def _add_events(self, events: np.ndarray) -> bool:
-        """Add events; True when they were kept exactly as given (no shift, sort or drop)."""
+    def _add_events(self, events: np.ndarray, owned: bool) -> bool:
+        """Add events; True when they were kept exactly as given (no shift, sort or drop).
+
+        ``owned``: the array is this assembler's to keep and change (else it is copied).
+        """
         if len(events) == 0:
             return True
-        events = events.copy()
+        if not owned:
+            events = events.copy()
         shift = self._shift(int(events["t"][0]))
-        events["t"] += shift
+        if shift:
+            events["t"] += shift
         unchanged = shift == 0
         if np.any(np.diff(events["t"]) < 0):
             events = events[np.argsort(events["t"], kind="stable")]
@@ -177,7 +182,10 @@ class PacketAssembler:
         self._advance()
         if not self._events and not self._frames and self._watermark == self._sent_watermark:
             return None
-        events = np.concatenate(self._events) if self._events else empty_events()
+        if len(self._events) > 1:
+            events = np.concatenate(self._events)
+        else:  # one batch (the usual case at live rates): no copy
+            events = self._events[0] if self._events else empty_events()
         packet = Packet(events=events, frames=tuple(self._frames), watermark=self._watermark,
                         raw=self._take_raw())
         self._events, self._frames = [], []
