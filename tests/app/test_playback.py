@@ -82,7 +82,7 @@ def test_paused_freezes_picture_figures_and_counter(make_window: Callable[..., M
     window.start_source(DAVIS)
     wait_for_result(qtbot, window)
     window.set_playing(False)
-    settle(qtbot, window, 800)
+    settle(qtbot, window, 3000)  # an inference step under way when pausing still lands
     before = (window.slot.received, window.status.text(), window.stream.bar.counter.text(),
               window.stream.panel.rates.text(), window.session.playback.position_us)
     qtbot.wait(1200)  # type: ignore[attr-defined]
