@@ -90,9 +90,9 @@ def test_filter_panel_emits_live_settings(qtbot: object) -> None:
     assert panel.camera_group.isEnabled() and panel.exposure.isEnabled()
     panel.exposure.setValue(4000)
     panel.bias_box.setCurrentIndex(1)
-    with qtbot.waitSignal(panel.bias_preset_changed) as bias:  # type: ignore[attr-defined]
-        with qtbot.waitSignal(panel.camera_changed) as camera:  # type: ignore[attr-defined]
-            panel.apply_camera.click()
+    with (qtbot.waitSignal(panel.bias_preset_changed) as bias,  # type: ignore[attr-defined]
+          qtbot.waitSignal(panel.camera_changed) as camera):  # type: ignore[attr-defined]
+        panel.apply_camera.click()
     assert camera.args[0].exposure_us == 4000 and bias.args == [panel.bias_box.itemText(1)]
     panel.show_rates(2e6, 1.5e6)
     assert panel.rates.text() == "2.00 Mev/s in → 1.50 Mev/s out (75%)"
