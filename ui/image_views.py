@@ -43,7 +43,10 @@ def make_marker() -> pg.ScatterPlotItem:
 
 
 class ImageViews(QWidget):
-    """Side-by-side blurry | deblurred views, with an optional events view.
+    """Side-by-side blurry | deblurred views, with optional recorded-output and events views.
+
+    The recorded view appears while playing back a STRA Live recording: the
+    deblurred frame recorded in that session, beside the fresh deblurring.
 
     Each view is its own PlotWidget in a row layout, so hidden views give their
     space back and the visible ones stay the same size (which keeps the linked
@@ -59,15 +62,18 @@ class ImageViews(QWidget):
         super().__init__(parent)
         self.event_saturation = event_saturation
         self.widgets = tuple(pg.PlotWidget(plotItem=make_image_plot(title)) for title in
-                             ("Blurry (APS)", "Deblurred (STRA)", "Events (ON red / OFF blue)"))
+                             ("Blurry (APS)", "Deblurred (STRA)", "Events (ON red / OFF blue)",
+                              "Recorded deblurring"))
         self.plots = tuple(widget.getPlotItem() for widget in self.widgets)
-        self.blurry_plot, self.deblurred_plot, self.events_plot = self.plots
+        self.blurry_plot, self.deblurred_plot, self.events_plot, self.recorded_plot = self.plots
         self.blurry = pg.ImageItem(axisOrder="row-major")
         self.deblurred = pg.ImageItem(axisOrder="row-major")
         self.events = pg.ImageItem(axisOrder="row-major")
+        self.recorded = pg.ImageItem(axisOrder="row-major")
         self.overlays = (pg.ImageItem(axisOrder="row-major"), pg.ImageItem(axisOrder="row-major"))
         self.markers = tuple(make_marker() for _ in self.plots)
-        for plot, item in zip(self.plots, (self.blurry, self.deblurred, self.events), strict=True):
+        for plot, item in zip(self.plots, (self.blurry, self.deblurred, self.events,
+                                           self.recorded), strict=True):
             plot.addItem(item)
         for plot, overlay in zip(self.plots[:2], self.overlays, strict=True):
             overlay.setZValue(5)
@@ -89,6 +95,7 @@ class ImageViews(QWidget):
         self._shape: tuple[int, int] | None = None
         self._events_only = False
         self._event_view = False
+        self._recorded_view = False
         self._overlay = False
         self._arrange()
 
@@ -110,6 +117,19 @@ class ImageViews(QWidget):
             self._event_view = visible
             self._arrange()
 
+    def set_recorded_view(self, visible: bool) -> None:
+        """Show or hide the recorded-deblurring view (beside the fresh one)."""
+        if visible != self._recorded_view:
+            self._recorded_view = visible
+            self._arrange()
+
+    def show_recorded(self, image: np.ndarray | None) -> None:
+        """Draw the recorded output (uint8) for the frame shown; None (none recorded) = black."""
+        if image is None:
+            shape = self._shape or (1, 1)
+            image = np.zeros(shape, dtype=np.uint8)
+        self.recorded.setImage(image, autoLevels=False, levels=(0, 255))
+
     def set_event_overlay(self, visible: bool) -> None:
         """Show or hide the red/blue event overlay on the blurry and deblurred views."""
         self._overlay = visible
@@ -121,6 +141,8 @@ class ImageViews(QWidget):
         if self._events_only:
             return [self.events_plot]
         plots = [self.blurry_plot, self.deblurred_plot]
+        if self._recorded_view:
+            plots.append(self.recorded_plot)
         return [*plots, self.events_plot] if self._event_view else plots
 
     def _arrange(self) -> None:

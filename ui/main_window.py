@@ -361,6 +361,7 @@ class MainWindow(QMainWindow):
             self.latest = result
             self.shown += 1
             self.views.show_result(result, accumulated)
+            self._show_recorded_output(result)
             if self.attention_dock.isVisible():
                 self.attention.offer(result)
         elif accumulated is not None and not self.session.paused:
@@ -368,6 +369,15 @@ class MainWindow(QMainWindow):
         self.stream.tick(self.latest)
         self._show_status()
         self._show_recording()
+
+    def _show_recorded_output(self, result: DeblurResult) -> None:
+        """Playing back a STRA Live recording: its recorded deblurring beside the fresh one."""
+        source = self.session.source
+        outputs = getattr(source, "recorded_outputs", None)
+        self.views.set_recorded_view(outputs is not None and result.deblurred is not None)
+        if outputs is not None and result.deblurred is not None:
+            self.views.show_recorded(outputs.at(result.frame_timestamp, source.start_time_us,
+                                                source.duration_us))
 
     def _show_status(self) -> None:
         source = self.session.source

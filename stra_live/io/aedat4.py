@@ -100,10 +100,12 @@ class DvStreams:
     Attributes:
         events: one ``dv.EventStore`` holding every event (its packets shared, not copied).
         frames: the ``dv.Frame`` objects of the frame stream, in file order.
+        stream_names: every stream in the file (e.g. ``deblurred`` in a session recording).
     """
 
     events: Any
     frames: tuple[Any, ...]
+    stream_names: tuple[str, ...] = ()
 
 
 def read_dv_streams(path: str | Path, frame_stream: str | None = None) -> DvStreams:
@@ -142,7 +144,7 @@ def _dv_streams(reader: dv.io.MonoCameraRecording, source: str,
     if frame_name is not None:
         frames = tuple(_packets(lambda: reader.getNextFrame(frame_name), "frame", source, True,
                                 _no_progress))
-    return DvStreams(events=store, frames=frames)
+    return DvStreams(events=store, frames=frames, stream_names=tuple(names))
 
 
 def write_aedat4(path: str | Path, events: np.ndarray | Recording, frames: Sequence[Frame] = (),

@@ -48,6 +48,9 @@ APS_STREAM = "frames"
 EVENT_STREAM = "events"
 """Name of the event stream (dv-processing's default)."""
 
+DEBLURRED_STREAM = "deblurred"
+"""Name of the frame stream holding a session recording's deblurred frames."""
+
 MAX_PACKET_EVENTS = 1 << 20
 """Events per AEDAT4 packet at most (16 MiB before compression)."""
 

@@ -47,6 +47,7 @@ import numpy as np
 
 from stra_live.events import Frame
 from stra_live.io.aedat4 import Aedat4Writer
+from stra_live.io.aedat4_writer import DEBLURRED_STREAM
 from stra_live.recording.config import RecordConfig
 from stra_live.recording.mp4_thread import VideoThread
 from stra_live.recording.video import SideBySideVideo
@@ -54,8 +55,6 @@ from stra_live.sources.base import Packet
 
 log = logging.getLogger(__name__)
 
-DEBLURRED_STREAM = "deblurred"
-"""Name of the AEDAT4 frame stream holding the deblurred frames."""
 
 RecorderConfig = RecordConfig
 """The recorder's settings are the ``record`` section of ``configs/live.yaml``."""

@@ -5,6 +5,12 @@ shallow ``EventStore`` slice holding exactly the packet's events and the
 ``dv.Frame`` of each attached frame, so recording a file playback writes the
 file's own data without converting it. Time-shifted passes (looping) carry
 ``raw=None``, since their timestamps no longer match the file's.
+
+A recording is a first-class source: a file written by STRA Live's recorder
+also holds the ``deblurred`` stream of the session. The source replays the
+raw streams through a fresh engine as any file, and keeps the recorded
+outputs in :attr:`Aedat4Source.recorded_outputs`, so the window can show the
+recorded deblurring beside the fresh one (:meth:`RecordedOutputs.at`).
 """
 
 from __future__ import annotations
@@ -13,9 +19,45 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from stra_live.io.aedat4 import DvStreams, read_aedat4, read_dv_streams
+from stra_live.io.aedat4_writer import DEBLURRED_STREAM
 from stra_live.sources.base import DvRaw, Packet
 from stra_live.sources.recording import Pacing, RecordingSource
+
+
+class RecordedOutputs:
+    """The deblurred frames recorded in a session file, looked up by raw-frame timestamp.
+
+    Args:
+        timestamps: (N,) sorted int64 us: the raw frame each output was computed from.
+        images: N (H, W) uint8 images.
+    """
+
+    def __init__(self, timestamps: np.ndarray, images: list[np.ndarray]) -> None:
+        if len(timestamps) != len(images):
+            raise ValueError(f"{len(timestamps)} timestamps for {len(images)} images")
+        self.timestamps = np.asarray(timestamps, dtype=np.int64)
+        self.images = images
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def at(self, timestamp: int, origin_us: int = 0, period_us: int = 0) -> np.ndarray | None:
+        """The output recorded for the raw frame at ``timestamp``, or None if there was none.
+
+        Args:
+            timestamp: a fresh result's frame timestamp (stream time).
+            origin_us, period_us: when the playback loops, its timeline start and
+                pass length (later passes are shifted by whole passes).
+        """
+        if period_us > 0 and timestamp >= origin_us:
+            timestamp = origin_us + (timestamp - origin_us) % period_us
+        index = int(np.searchsorted(self.timestamps, timestamp))
+        if index < len(self.timestamps) and self.timestamps[index] == timestamp:
+            return self.images[index]
+        return None
 
 
 class Aedat4Source(RecordingSource):
@@ -38,8 +80,15 @@ class Aedat4Source(RecordingSource):
         self.frame_stream = frame_stream
         self._raw: DvStreams | None = None
         self._raw_frames: dict[int, object] = {}
+        self.recorded_outputs: RecordedOutputs | None = None
+        """The session's recorded deblurred frames, when the file is a STRA Live recording."""
         if keep_raw:
             raw = read_dv_streams(path, frame_stream)
+            if DEBLURRED_STREAM in raw.stream_names and frame_stream != DEBLURRED_STREAM:
+                outputs = read_aedat4(path, frame_stream=DEBLURRED_STREAM).frames
+                self.recorded_outputs = RecordedOutputs(
+                    np.array([f.timestamp for f in outputs], dtype=np.int64),
+                    [f.image for f in outputs])
             if raw.events.size() == len(recording.events) and \
                     len(raw.frames) == len(recording.frames):
                 self._raw = raw
