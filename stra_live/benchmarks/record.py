@@ -7,7 +7,8 @@ takes it, each time into a fresh file:
   converted at NumPy speed;
 * raw: the same session read back with :class:`~stra_live.sources.aedat4.Aedat4Source`,
   so every packet carries its dv objects (``Packet.raw``), as a camera, a file
-  or a network stream gives them.
+  or a network stream gives them (the recorder writes their events from the
+  arrays, faster than dv's ``EventStore.numpy()`` export: see the recorder).
 
 The session: ``--seconds`` of uniformly random events at ``--rate`` M events/s
 on a 240x180 sensor (a pessimistic case for LZ4: only the timestamps

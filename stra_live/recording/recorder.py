@@ -15,9 +15,11 @@ waits for the video encoder. :meth:`~SessionRecorder.request_stop` returns at
 once (the GUI thread never waits); the threads write everything queued, close
 the files and report through ``on_finished``.
 
-Nothing is dropped: raw packets that came from dv are written from their dv
-objects (``Packet.raw``), others from their arrays, at NumPy speed
-(:class:`~stra_live.io.aedat4.Aedat4Writer`). Events are gathered for at most
+Nothing is dropped, and nothing is converted event by event: events are
+packed from the packet's arrays at NumPy speed straight into dv's layout
+(:class:`~stra_live.io.aedat4.Aedat4Writer`; the bytes are those of the dv
+``EventStore`` a camera gave, which is slower to export), frames that came
+from dv are written from their ``dv.Frame`` (``Packet.raw``). Events are gathered for at most
 ``flush_interval_s`` and then written in one packet, so a ``kill -9`` loses at
 most that much (plus any backlog) of what the recorder was given.
 
@@ -362,11 +364,13 @@ class SessionRecorder:
     def _write_packet(self, packet: Packet) -> None:
         raw = packet.raw
         if len(packet.events):
-            store = raw.events if raw is not None else None
-            use_raw = store is not None and store.size() == len(packet.events)
+            # Events go from the packet's arrays even when it carries its dv EventStore:
+            # the bytes written are the same, and dv's only export (EventStore.numpy(), about
+            # 50 M events/s, holding the GIL) is slower than packing the arrays (stra-bench
+            # record measures both). Raw frames are written as they are.
             if not self._batch:
                 self._batch_since = time.monotonic()
-            self._batch.append(store if use_raw else packet.events)
+            self._batch.append(packet.events)
             self._batch_count += len(packet.events)
             if self._batch_count >= _MAX_BATCH_EVENTS:
                 self._flush_events()
