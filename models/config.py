@@ -112,8 +112,8 @@ class ModelConfig:
 
     @property
     def bins(self) -> int:
-        """Temporal bins of each raw voxel grid (the representation's)."""
-        return self.representation.bins
+        """Temporal bins of each raw voxel grid (the representation's ``raw_bins``)."""
+        return self.representation.raw_bins
 
     @property
     def coarsest_scale(self) -> int:

@@ -23,8 +23,12 @@ exposure (both ends included, as :func:`stra_live.voxel.grid.events_to_voxel`
 votes bilinearly), the net event count up to t_b is about
 ``sum(v[:b]) + v[b] / 2``; E(f -> t_b) is that minus its value at the centre
 sample, and the exposure's mean of exp(c E) is the trapezoid rule over the
-samples. Nine bins resolve the 7-13 frame blurs of the protocol well enough
-for a starting point that the network then corrects.
+samples. Nine samples are too coarse for a 13-frame blur (the EDI image loses
+about 2.4 dB against the exact EDI on ideal events); ``edi_upsampling`` = 2
+computes EDI on a grid twice as fine in time (17 samples, within 0.6 dB of the
+exact one) while the network's voxel channels stay at ``bins``: the coarse grid
+is the fine one merged with the triangle weights (1/2, 1, 1/2), which is exactly
+what bilinear voting into ``bins`` would have given.
 """
 
 from __future__ import annotations
@@ -54,11 +58,14 @@ class InputRepresentation:
             bin sits at the centre of the exposure, the EDI latent time).
         edi_contrasts: contrast thresholds c of the EDI channels, the first
             being the residual base; empty for "voxel".
+        edi_upsampling: the raw voxel grid has ``(bins - 1) * edi_upsampling + 1``
+            bins; EDI uses all of them, the voxel channels merge them to ``bins``.
     """
 
     kind: RepresentationKind = "voxel"
     bins: int = 5
     edi_contrasts: tuple[float, ...] = ()
+    edi_upsampling: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -69,6 +76,13 @@ class InputRepresentation:
         if not isinstance(self.bins, int) or isinstance(self.bins, bool) or self.bins < 2:
             raise ValueError(f"representation.bins: must be an integer >= 2, got {self.bins!r}")
         object.__setattr__(self, "edi_contrasts", tuple(float(c) for c in self.edi_contrasts))
+        if not isinstance(self.edi_upsampling, int) or not 1 <= self.edi_upsampling <= 8:
+            raise ValueError(
+                "representation.edi_upsampling: must be an integer in 1..8, "
+                f"got {self.edi_upsampling!r}"
+            )
+        if self.kind == "voxel" and self.edi_upsampling != 1:
+            raise ValueError("representation.edi_upsampling: only the 'voxel_edi' kind has it")
         if self.kind == "voxel" and self.edi_contrasts:
             raise ValueError("representation.edi_contrasts: only the 'voxel_edi' kind has them")
         if self.kind == "voxel_edi":
@@ -81,6 +95,11 @@ class InputRepresentation:
                 raise ValueError(
                     f"representation.bins: 'voxel_edi' needs an odd bin count, got {self.bins}"
                 )
+
+    @property
+    def raw_bins(self) -> int:
+        """Bins of the raw voxel grid that :func:`build_event_input` takes."""
+        return (self.bins - 1) * self.edi_upsampling + 1
 
     @property
     def channels(self) -> int:
@@ -120,35 +139,38 @@ def _clean(array: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, fastmath=True)
-def _build_kernel(counts: np.ndarray, blurry: np.ndarray, contrasts: np.ndarray,
-                  out: np.ndarray) -> None:
-    """Fill ``out`` (bins + len(contrasts), H, W): normalised counts, then EDI images.
+def _build_kernel(coarse: np.ndarray, counts: np.ndarray, blurry: np.ndarray,
+                  contrasts: np.ndarray, out: np.ndarray) -> None:
+    """Fill ``out`` (coarse bins + len(contrasts), H, W): normalised counts, then EDI images.
 
-    Per pixel: sign(v) log1p(|v|) per bin; the bins' event levels; then per
-    contrast B / (trapezoid mean of exp(c E)). A pixel without events is its
-    own latent image, so it skips the exponentials (most pixels of a frame).
+    Per pixel: sign(v) log1p(|v|) per coarse bin; the fine bins' event levels;
+    then per contrast B / (trapezoid mean of exp(c E)). A pixel without events
+    is its own latent image, so it skips the exponentials (most pixels of a frame).
     """
+    channels = coarse.shape[0]
     bins, height, width = counts.shape
     centre = bins // 2
     level = np.empty(bins, dtype=np.float32)
     step = 1.0 / (bins - 1)
     for y in range(height):
         for x in range(width):
-            running = 0.0
             active = False
-            for b in range(bins):
-                v = counts[b, y, x]
+            for b in range(channels):
+                v = coarse[b, y, x]
                 if v != 0.0:
                     active = True
                     out[b, y, x] = math.copysign(math.log1p(abs(v)), v)
                 else:
                     out[b, y, x] = 0.0
+            running = 0.0
+            for b in range(bins):
+                v = counts[b, y, x]
                 level[b] = running + 0.5 * v
                 running += v
             base = min(max(blurry[y, x], 0.0), 1.0)
             for i in range(contrasts.shape[0]):
                 if not active:
-                    out[bins + i, y, x] = base
+                    out[channels + i, y, x] = base
                     continue
                 c = contrasts[i]
                 total = 0.0
@@ -156,7 +178,7 @@ def _build_kernel(counts: np.ndarray, blurry: np.ndarray, contrasts: np.ndarray,
                     e = min(max(c * (level[b] - level[centre]), -_MAX_EXPONENT), _MAX_EXPONENT)
                     weight = 0.5 * step if b == 0 or b == bins - 1 else step
                     total += weight * math.exp(e)
-                out[bins + i, y, x] = min(max(blurry[y, x] / total, 0.0), 1.0)
+                out[channels + i, y, x] = min(max(blurry[y, x] / total, 0.0), 1.0)
 
 
 def build_event_input(representation: InputRepresentation, voxel: np.ndarray,
@@ -165,7 +187,7 @@ def build_event_input(representation: InputRepresentation, voxel: np.ndarray,
 
     Args:
         representation: what to build.
-        voxel: (bins, H, W) raw signed event counts of the exposure window
+        voxel: (raw_bins, H, W) raw signed event counts of the exposure window
             (:func:`stra_live.voxel.grid.events_to_voxel`).
         blurry: (H, W) the window's blurry frame in [0, 1] (used by EDI channels).
 
@@ -175,13 +197,33 @@ def build_event_input(representation: InputRepresentation, voxel: np.ndarray,
     Raises:
         ValueError: the voxel grid has another bin count or size than expected.
     """
-    if voxel.ndim != 3 or voxel.shape[0] != representation.bins:
+    if voxel.ndim != 3 or voxel.shape[0] != representation.raw_bins:
         raise ValueError(
-            f"voxel grid: expected ({representation.bins}, H, W), got {tuple(voxel.shape)}"
+            f"voxel grid: expected ({representation.raw_bins}, H, W), got {tuple(voxel.shape)}"
         )
     if blurry.shape != voxel.shape[1:]:
         raise ValueError(f"blurry frame {blurry.shape} and voxel grid {voxel.shape} differ in size")
     out = np.empty((representation.channels, *blurry.shape), dtype=np.float32)
     contrasts = np.asarray(representation.edi_contrasts, dtype=np.float32)
-    _build_kernel(_clean(voxel), _clean(blurry), contrasts, out)
+    counts = _clean(voxel)
+    coarse = merge_bins(counts, representation.edi_upsampling)
+    _build_kernel(coarse, counts, _clean(blurry), contrasts, out)
     return out
+
+
+def merge_bins(counts: np.ndarray, factor: int) -> np.ndarray:
+    """A bilinear voxel grid of ``(B - 1) * factor + 1`` bins -> ``B`` bins, exactly.
+
+    Coarse bin b collects fine bins ``b * factor + d`` for |d| < factor with the
+    triangle weight ``1 - |d| / factor``: a coarse hat function is that sum of
+    fine ones, so the result equals voting the events into B bins directly.
+    """
+    if factor == 1:
+        return counts
+    fine = counts.shape[0]
+    padded = np.zeros((fine + 2 * (factor - 1), *counts.shape[1:]), np.float32)
+    padded[factor - 1:factor - 1 + fine] = counts
+    coarse = np.zeros(((fine - 1) // factor + 1, *counts.shape[1:]), np.float32)
+    for d in range(-(factor - 1), factor):
+        coarse += (1.0 - abs(d) / factor) * padded[factor - 1 + d::factor][:coarse.shape[0]]
+    return coarse

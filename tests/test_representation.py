@@ -9,10 +9,13 @@ import pytest
 import torch
 
 from models.config import ModelConfig
-from models.representation import InputRepresentation, build_event_input
+from models.representation import InputRepresentation, build_event_input, merge_bins
 from models.stra import STRA
 from stra_live.evaluation.edi import edi_deblur
+from stra_live.evaluation.protocol import synthesize_windows, window_events
 from stra_live.events import EVENT_DTYPE
+from stra_live.simulator.config import SceneConfig, SimConfig, SimulatorConfig
+from stra_live.simulator.sequence import simulate_sequence
 from stra_live.voxel.grid import events_to_voxel
 
 EDI = InputRepresentation("voxel_edi", 9, (0.18, 0.3))
@@ -84,3 +87,33 @@ def test_residual_is_added_to_the_edi_channel_of_the_centre_window():
     with torch.no_grad():
         out, _ = model(frames, inputs)
     torch.testing.assert_close(out[0, 0], inputs[0, 1, 9])
+
+
+def test_merging_a_fine_grid_equals_voting_into_the_coarse_grid_directly():
+    rng = np.random.default_rng(2)
+    events = np.zeros(300, EVENT_DTYPE)
+    events["t"] = np.sort(rng.integers(0, 10_001, 300))
+    events["x"], events["y"] = rng.integers(0, 4, 300), rng.integers(0, 3, 300)
+    events["p"] = rng.choice([-1, 1], 300)
+    fine = events_to_voxel(events, 17, 3, 4, 0, 10_000)
+    coarse = events_to_voxel(events, 9, 3, 4, 0, 10_000)
+    np.testing.assert_allclose(merge_bins(fine, 2), coarse, atol=1e-5)
+
+
+def test_finer_edi_samples_are_closer_to_the_exact_edi_on_a_13_frame_blur():
+    sim = SimConfig(scene=SceneConfig(resolution=(60, 80), texture="camera", speed_px_s=300.0),
+                    events=SimulatorConfig(threshold_sigma=0.0, leak_rate_hz=0.0,
+                                           shot_noise_rate_hz=0.0, refractory_us=0))
+    sequence = simulate_sequence(sim, 0.1, seed=4)
+    window = synthesize_windows(sequence.frames(), 13)[0]
+    inside = window_events(sequence.events, window.t_start, window.t_end)
+    exact = edi_deblur(window.blurry, inside, window.t_start, window.t_end, window.t_sharp)
+
+    def edi_channel(upsampling: int) -> np.ndarray:
+        rep = InputRepresentation("voxel_edi", 9, (0.18,), edi_upsampling=upsampling)
+        voxel = events_to_voxel(inside, rep.raw_bins, 60, 80, window.t_start, window.t_end)
+        return build_event_input(rep, voxel, window.blurry)[9]
+
+    coarse_error = np.abs(edi_channel(1) - exact).mean()
+    fine_error = np.abs(edi_channel(2) - exact).mean()
+    assert fine_error < 0.7 * coarse_error
