@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import queue
 import threading
 import time
@@ -52,6 +51,13 @@ from stra_live.io.aedat4 import Aedat4Writer
 from stra_live.io.aedat4_writer import DEBLURRED_STREAM
 from stra_live.recording.config import RecordConfig
 from stra_live.recording.mp4_thread import VideoThread
+from stra_live.recording.summary import (
+    RecordingSummary,
+    describe_error,
+    file_size,
+    free_disk_bytes,
+    session_stem,
+)
 from stra_live.recording.video import SideBySideVideo
 from stra_live.sources.base import Packet
 
@@ -66,55 +72,10 @@ _MAX_BATCH_EVENTS = 1 << 20
 
 
 @dataclass(frozen=True)
-class RecordingSummary:
-    """What a recording left on disk.
-
-    Attributes:
-        paths: the files created (AEDAT4 first, then the MP4 if any).
-        events_written: raw events written to the AEDAT4 file.
-        frames_written: raw APS frames written to it.
-        deblurred_written: deblurred frames written to it.
-        video_frames_written: frames encoded into the MP4.
-        results_skipped: results dropped for arriving out of time order.
-        error: why the recording stopped early, or None.
-        bytes_written: size of the AEDAT4 file.
-        duration_s: stream time covered by what was written (first to last timestamp).
-        finished: True once the files are closed.
-    """
-
-    paths: tuple[Path, ...]
-    events_written: int = 0
-    frames_written: int = 0
-    deblurred_written: int = 0
-    video_frames_written: int = 0
-    results_skipped: int = 0
-    error: str | None = None
-    bytes_written: int = 0
-    duration_s: float = 0.0
-    finished: bool = False
-
-
-@dataclass(frozen=True)
 class _Result:
     timestamp: int
     deblurred: np.ndarray
     blurry: np.ndarray | None
-
-
-def free_disk_bytes(folder: Path) -> int:
-    """Bytes available to this user on the file system holding ``folder``."""
-    stats = os.statvfs(folder)
-    return stats.f_bavail * stats.f_frsize
-
-
-def session_stem(folder: Path, started: datetime) -> str:
-    """``stra_YYYY-mm-dd_HH-MM-SS``, with ``_2``, ``_3``... if files of that name exist."""
-    base = f"stra_{started:%Y-%m-%d_%H-%M-%S}"
-    stem, n = base, 1
-    while any(folder.glob(f"{stem}.*")) or any(folder.glob(f"{stem}_*")):
-        n += 1
-        stem = f"{base}_{n}"
-    return stem
 
 
 class SessionRecorder:
@@ -253,7 +214,7 @@ class SessionRecorder:
         """The figures so far (final once :attr:`finished`); cheap, never waits."""
         paths = tuple(p for p in (self.aedat4_path, self.video_path) if p is not None)
         aedat4 = self._aedat4
-        size = aedat4.bytes_written if aedat4 is not None else _file_size(self.aedat4_path)
+        size = aedat4.bytes_written if aedat4 is not None else file_size(self.aedat4_path)
         span = self._span
         duration = (span[1] - span[0]) / 1e6 if len(span) == 2 else 0.0
         return RecordingSummary(
@@ -339,7 +300,7 @@ class SessionRecorder:
             if self._aedat4 is not None:  # None once a failure closed the files
                 action()
         except Exception as error:  # the writer thread must never die silently
-            self._fail(f"recording stopped: {_describe(error)}")
+            self._fail(f"recording stopped: {describe_error(error)}")
             self._close_files()  # the writer may be broken: keep what is on disk as it is
 
     def _write(self, item: Packet | _Result) -> None:
@@ -435,7 +396,7 @@ class SessionRecorder:
             try:
                 aedat4.close()
             except Exception as error:
-                log.error("closing the AEDAT4 file failed: %s", _describe(error))
+                log.error("closing the AEDAT4 file failed: %s", describe_error(error))
 
 
 
@@ -450,22 +411,3 @@ def _is_grey8(frame: Any, resolution: tuple[int, int]) -> bool:
     image = frame.image
     return image.dtype == np.uint8 and image.shape[:2] == resolution and \
         (image.ndim == 2 or image.shape[2] == 1)
-
-
-def _file_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _describe(error: BaseException) -> str:
-    """One line for the user: the OS error text, or the first line of the message."""
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC and \
-            not str(error.strerror).startswith("disk full"):
-        return f"disk full: {error.strerror}"
-    if isinstance(error, OSError) and error.strerror:
-        detail = f": {error.filename}" if error.filename else ""
-        return f"{error.strerror}{detail}"
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
