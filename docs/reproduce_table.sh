@@ -5,7 +5,7 @@
 # unknown asymmetric thresholds, mismatch, lag, noise and hot pixels), scored by
 # PROTOCOL.md for k = 7 and k = 13. Run from the repository root after `make setup`.
 # Usage: bash docs/reproduce_table.sh [ROW...]   (rows: blurry edi edi_best realtime
-# paper realtime_v1 ablations; default: all)
+# paper realtime_edi ablations; default: all)
 set -euo pipefail
 bin=.venv/bin
 textures=(camera coffee gravel page chelsea edge_noise)
@@ -28,7 +28,7 @@ score() {  # label, then stra-eval options
     done
   done
 }
-rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best realtime paper realtime_v1 ablations)
+rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best realtime paper realtime_edi ablations)
 for row in "${rows[@]}"; do
   case $row in
     blurry) score blurry --method blurry ;;
@@ -36,8 +36,8 @@ for row in "${rows[@]}"; do
     edi_best) score "EDI best c (oracle)" --method edi_best ;;
     realtime) score "STRA real-time" --method stra --checkpoint models/weights/stra_realtime.safetensors ;;
     paper) score "STRA paper (C=32, R=8)" --method stra --checkpoint models/weights/stra_paper.safetensors ;;
-    realtime_v1) score "STRA real-time v1 (voxels only, dot attention)" --method stra \
-      --checkpoint models/weights/ablations/stra_realtime_v1.safetensors ;;
+    realtime_edi) score "STRA real-time, EDI input (voxel + EDI, cosine attention)" --method stra \
+      --checkpoint models/weights/stra_realtime_edi.safetensors ;;
     ablations)
       for variant in no_tmb no_sfb frames_only; do
         score "real-time v1, $variant (1000 steps)" --method stra \
