@@ -43,7 +43,8 @@ def make_trainer(out: Path, batch: int, ctx: DistContext) -> Trainer:
         out_dir=str(out / "run"), log_every_steps=1,
     )
     recordings = [simulated_recording(SIM, "train", 0.1, seed) for seed in (1, 2)]
-    data = TrainDataset(recordings, bins=TINY.bins, crop=16, hflip=True, k_range=(2, 3), seed=3)
+    data = TrainDataset(recordings, representation=TINY.representation, crop=16, hflip=True,
+                        k_range=(2, 3), seed=3)
     return Trainer(config, TINY, data, [], ctx)
 
 

@@ -26,7 +26,8 @@ class BlurryCentre(nn.Module):
         self.config = ModelConfig(representation=InputRepresentation(bins=3))
         self.shapes: list[tuple[int, ...]] = []
 
-    def forward(self, frames: torch.Tensor, voxels: torch.Tensor) -> tuple[torch.Tensor, None]:
+    def forward(self, frames: torch.Tensor, voxels: torch.Tensor,
+                return_attention: bool = False) -> tuple[torch.Tensor, None]:
         assert not self.training
         self.shapes.append(tuple(voxels.shape))
         return frames[:, 1:2] * self.scale, None
