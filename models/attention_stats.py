@@ -64,11 +64,26 @@ def attention_stats(weights: np.ndarray) -> AttentionStats:
     if abs(total - 1.0) > SUM_TOLERANCE:
         raise ValueError(f"attention weights must sum to 1, got {total:.6f}")
     values = values / total  # remove float32 rounding before the logarithms
-    keys = values.size
-    uniform = 1.0 / keys
-    positive = values[values > 0]
-    entropy = float(-(positive * np.log(positive)).sum())
-    relative = entropy / np.log(keys) if keys > 1 else 1.0
-    return AttentionStats(keys=keys, uniform=uniform,
-                          max_over_uniform=float(values.max()) * keys,
-                          relative_entropy=float(min(max(relative, 0.0), 1.0)))
+    peak, relative = row_figures(values[None])
+    return AttentionStats(keys=values.size, uniform=1.0 / values.size,
+                          max_over_uniform=float(peak[0]), relative_entropy=float(relative[0]))
+
+
+def row_figures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Max over uniform and relative entropy of many maps at once, without checks.
+
+    Args:
+        rows: (M, N) weights, one map of N keys per row, each summing to 1
+            (e.g. every query of one frame's SFB weights).
+
+    Returns:
+        (M,) max_over_uniform and (M,) relative_entropy, as in :class:`AttentionStats`.
+    """
+    values = np.asarray(rows, dtype=np.float64)
+    keys = values.shape[1]
+    peak = values.max(axis=1) * keys
+    if keys == 1:
+        return peak, np.ones(len(values))
+    logs = np.log(np.where(values > 0, values, 1.0))  # 0 log 0 = 0
+    relative = -(values * logs).sum(axis=1) / np.log(keys)
+    return peak, np.clip(relative, 0.0, 1.0)

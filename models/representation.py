@@ -36,13 +36,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numba
 import numpy as np
 
 RepresentationKind = Literal["voxel", "voxel_edi"]
-KINDS: tuple[str, ...] = ("voxel", "voxel_edi")
+KINDS: tuple[str, ...] = get_args(RepresentationKind)
 
 _MAX_EXPONENT = 60.0
 """exp() of larger counts carries no information (hot pixels pile up events)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.attention_stats import attention_stats
+from models.attention_stats import attention_stats, row_figures
 
 
 def test_uniform_map_is_one_and_one() -> None:
@@ -54,3 +54,17 @@ def test_float32_softmax_rounding_is_accepted() -> None:
 def test_bad_maps_are_refused(weights: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         attention_stats(weights)
+
+
+def test_row_figures_equal_the_checked_figures_of_each_map() -> None:
+    rng = np.random.default_rng(4)
+    rows = rng.random((6, 30)) ** 8  # peaked maps
+    rows[2] = 0.0
+    rows[2, 7] = 1.0  # one-hot
+    rows /= rows.sum(axis=1, keepdims=True)
+    peak, entropy = row_figures(rows)
+    for i, row in enumerate(rows):
+        stats = attention_stats(row)
+        assert peak[i] == pytest.approx(stats.max_over_uniform)
+        assert entropy[i] == pytest.approx(stats.relative_entropy, abs=1e-12)
+    assert peak[2] == 30 and entropy[2] == 0

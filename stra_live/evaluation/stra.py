@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from models.attention_stats import row_figures
 from stra_live.config import ConfigError
 from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
@@ -21,7 +22,6 @@ from stra_live.evaluation.protocol import BlurWindow, window_events
 from stra_live.voxel.grid import events_to_voxel
 
 if TYPE_CHECKING:
-    from models.config import ModelConfig
     from models.encodings import AttentionWeights
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,6 @@ class StraDeblurrer:
         log.info("STRA on %s (%s)", self.runtime.label, self.runtime.config)
         self._figures: dict[str, list[float]] = {}
 
-    @property
-    def config(self) -> ModelConfig:
-        """The checkpoint's model configuration."""
-        return self.runtime.config
-
     def __call__(
         self, prev: BlurWindow, current: BlurWindow, nxt: BlurWindow, events: np.ndarray
     ) -> np.ndarray:
@@ -88,11 +83,7 @@ class StraDeblurrer:
             if tensor is None or tensor.numel() == 0:
                 continue
             rows = tensor[0].float().flatten(1).cpu().numpy()  # (Nq, keys): one map per query
-            # The per-map figures of models.attention_stats, for every query at once.
-            keys = rows.shape[1]
-            peak = rows.max(axis=1) * keys
-            safe = np.where(rows > 0, rows, 1.0)
-            entropy = -(rows * np.log(safe)).sum(axis=1) / np.log(keys) if keys > 1 else 1.0
+            peak, entropy = row_figures(rows)
             self._figures.setdefault(f"{block}_max_over_uniform", []).append(float(np.mean(peak)))
             self._figures.setdefault(f"{block}_relative_entropy", []).append(
                 float(np.mean(entropy)))
