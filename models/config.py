@@ -154,3 +154,14 @@ class ModelConfig:
             for f in dataclasses.fields(self)
             if getattr(self, f.name) != getattr(other, f.name)
         ]
+
+    def weight_differences(self, other: ModelConfig) -> list[tuple[str, Any, Any]]:
+        """Like :meth:`differences`, ignoring what does not change the weights.
+
+        ``representation.edi_upsampling`` only sets how finely the EDI images
+        are sampled in time: the same tensors fit either way, so a run may
+        continue from a checkpoint trained at another setting.
+        """
+        sampling = dataclasses.replace(
+            self.representation, edi_upsampling=other.representation.edi_upsampling)
+        return dataclasses.replace(self, representation=sampling).differences(other)

@@ -6,13 +6,22 @@ import threading
 import time
 from collections.abc import Iterator
 
+import numpy as np
+
 from stra_live.engine.config import EngineConfig
 from stra_live.engine.engine import StreamingEngine
 from stra_live.engine.pipeline import Pipeline, PipelineCallbacks
 from stra_live.engine.results import DeblurResult
 from stra_live.errors import InputError
 from stra_live.sources.base import Packet
-from tests.test_streaming_engine import HEIGHT, WIDTH, packets_of, synthetic_stream, tiny_runtime
+from tests.test_streaming_engine import (
+    HEIGHT,
+    WIDTH,
+    packets_of,
+    run_stream,
+    synthetic_stream,
+    tiny_runtime,
+)
 
 
 class ListSource:
@@ -134,3 +143,37 @@ def test_lossless_step_gives_exactly_one_frame() -> None:
     time.sleep(0.3)
     assert [r.index for r in collector.results] == [0]
     pipeline.stop()
+
+
+def test_lossless_encoding_ahead_computes_everything_once_and_matches_one_thread() -> None:
+    # The encoder thread works ahead of the decoder: same outputs as one thread doing
+    # everything, and the slots' locks keep the two from encoding any frame twice.
+    frames, events = synthetic_stream(10)
+    runtime = tiny_runtime()
+    reference = run_stream(StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH)),
+                           packets_of(frames, events))
+    collector = Collector()
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+    pipeline = Pipeline(ListSource(packets_of(frames, events)), engine, collector.callbacks,
+                        queue_packets=2, mode="lossless")
+    pipeline.start()
+    assert collector.finished.wait(60)
+    assert [r.index for r in collector.results] == list(range(10))
+    for result in collector.results:
+        np.testing.assert_array_equal(result.deblurred, reference[result.index])
+    assert (engine.work.frames_encoded, engine.work.events_encoded, engine.work.decodes) == \
+        (10, 10, 10)
+
+
+def test_live_encoder_prepares_only_what_the_newest_output_needs() -> None:
+    frames, events = synthetic_stream(12)
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(lookahead=1), (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events):
+        engine.push(packet)  # a decoder far behind: twelve frames complete at once
+    complete = engine.backlog()
+    assert complete >= 10
+    assert engine.prepare("latest") == 3  # T-1, T and T+1 of the newest output
+    assert engine.prepare("latest") == 0  # nothing is encoded twice
+    result = engine.process("latest")
+    assert result is not None and result.index == complete - 2
+    assert engine.work.frames_encoded == 3  # the decoder found everything ready

@@ -214,3 +214,17 @@ def test_stream_event_rate_is_the_recordings_own_rate() -> None:
     span_s = (int(events["t"][-1]) - int(events["t"][0])) / 1e6
     # Pushed far faster than real time: the wall-clock rate says nothing about the file.
     assert engine.stats().stream_event_rate == pytest.approx(len(events) / span_s, rel=1e-6)
+
+
+def test_warm_up_leaves_no_trace_in_the_outputs() -> None:
+    frames, events = synthetic_stream(4)
+    runtime = tiny_runtime()
+    cold = run_stream(StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH)),
+                      packets_of(frames, events))
+    runtime.warm_up((HEIGHT, WIDTH))
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+    warm = run_stream(engine, packets_of(frames, events))
+    assert sorted(warm) == sorted(cold) == [0, 1, 2, 3]
+    for index, image in cold.items():
+        np.testing.assert_array_equal(warm[index], image)
+    assert engine.work.frames_encoded == 4  # the warm-up is not the engine's work

@@ -81,3 +81,14 @@ def test_step_sampler_splits_ranks_and_resumes_mid_run() -> None:
     resumed = list(StepSampler(2, 5, batch_size=3, rank=1, world_size=2))
     assert resumed == ranks[1][6:]
     assert np.array_equal(ranks[0][:3], [0, 1, 2]) and ranks[1][:3] == [3, 4, 5]
+
+
+def test_finer_edi_sampling_builds_its_raw_bins(recordings: list) -> None:
+    representation = InputRepresentation(kind="voxel_edi", bins=3, edi_contrasts=(0.2, 0.3),
+                                          edi_upsampling=2)
+    dataset = TrainDataset(recordings, representation=representation, crop=16, hflip=False,
+                           k_range=(3, 5), seed=5)
+    sample = dataset[2]
+    assert sample["voxels"].shape == (3, representation.channels, 16, 16)
+    edi = sample["voxels"][:, 3:]
+    assert float(edi.min()) >= 0 and float(edi.max()) <= 1

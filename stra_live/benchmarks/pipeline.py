@@ -56,6 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--contrast", type=float, default=0.1,
                         help="contrast threshold of the DAVIS240C-like recording (0.1: ~1-3 M "
                              "events/s on the simulated scene)")
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="network to run instead of the app's default weights")
 
 
 class _Counter:
@@ -157,6 +159,9 @@ def run(args: argparse.Namespace) -> dict:
     if not args.seconds > 0 or not args.contrast > 0:
         raise SystemExit("--seconds and --contrast must be > 0")
     config = load_config(LiveConfig, CONFIG_DIR / "live.yaml")
+    if args.checkpoint is not None:
+        config = dataclasses.replace(
+            config, engine=dataclasses.replace(config.engine, checkpoint=args.checkpoint))
     records = {"both": (False, True), "off": (False,), "on": (True,)}[args.record]
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="stra-bench-pipeline-") as scratch:

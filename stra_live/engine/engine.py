@@ -11,6 +11,12 @@ causal) are replaced by frame T itself.
 
 When the consumer asks for the ``latest`` frame, the frames it skips are
 dropped and counted; no queue grows without bound.
+
+Two threads may share an engine: one pushes packets and calls :meth:`prepare`
+to encode complete frames ahead of time, the other calls :meth:`process`,
+which then mostly only decodes. The engine's lock guards its bookkeeping;
+the network runs outside it, and each slot's own lock keeps the two threads
+from encoding the same frame twice.
 """
 
 from __future__ import annotations
@@ -19,8 +25,12 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
+from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
+from models.encodings import AttentionWeights
 from stra_live.engine.config import EngineConfig
 from stra_live.engine.meters import LatencyMeter, RateMeter
 from stra_live.engine.results import AttentionMaps, DeblurResult, EngineStats
@@ -38,6 +48,16 @@ MAX_WAITING_FRAMES = 64
 
 MAX_COMPLETE_FRAMES = 64
 """Complete frames held when nobody asks for outputs; beyond this the oldest are dropped."""
+
+
+@dataclass(frozen=True)
+class _OutputInputs:
+    """The slots one output reads, chosen under the engine's lock."""
+
+    target: int
+    frames: tuple[FrameSlot, FrameSlot, FrameSlot]
+    past: list[FrameSlot]
+    future: list[FrameSlot]
 
 
 class StreamingEngine:
@@ -62,7 +82,7 @@ class StreamingEngine:
         self._memory_length = config.memory_length
         self._events_interval_us = int(config.events_only_interval_ms * 1000)
         self._pending: tuple[int, int] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._buffer = RollingEventBuffer(resolution, int(config.horizon_ms * 1000),
                                           source=source_name)
         self._waiting: deque[tuple[int, Frame]] = deque()
@@ -95,6 +115,10 @@ class StreamingEngine:
     # --- input --------------------------------------------------------------
     def push(self, packet: Packet) -> None:
         """Buffer a packet's events and frames; frames whose exposure is covered become complete."""
+        with self._lock:
+            self._push(packet)
+
+    def _push(self, packet: Packet) -> None:
         now = time.monotonic()
         self._buffer.append(packet.events)
         self._event_rate.add(len(packet.events), now)
@@ -110,8 +134,34 @@ class StreamingEngine:
 
     def finish(self) -> None:
         """The stream ended: every waiting frame is complete and the last one needs no T+1."""
-        self._finished = True
-        self._complete_frames(time.monotonic(), everything=True)
+        with self._lock:
+            self._finished = True
+            self._complete_frames(time.monotonic(), everything=True)
+
+    def prepare(self, policy: Literal["latest", "next"] = "latest") -> int:
+        """Encode complete frames that outputs will need, ahead of :meth:`process`.
+
+        ``"next"`` prepares every frame not yet output, in order; ``"latest"``
+        only those the newest output needs (older ones would be skipped).
+        Meant for a second thread; returns how many frames it encoded.
+        """
+        if not self.has_frames:
+            return 0
+        with self._lock:
+            if not self._slots:
+                return 0
+            first = self._next_output - 1
+            if policy == "latest":  # T-1 .. T+lookahead of the newest output
+                first = max(first, next(reversed(self._slots)) - self._lookahead - 1)
+            todo = [s for i, s in self._slots.items() if i >= first and not s.prepared]
+        for slot in todo:
+            slot.prepare(self.runtime, self.work)
+        return len(todo)
+
+    def backlog(self) -> int:
+        """Complete frames not output yet (what a lossless producer must keep small)."""
+        with self._lock:
+            return sum(1 for i in self._slots if i >= self._next_output)
 
     def _accept(self, frame: Frame, now: float) -> None:
         if frame.resolution != self.resolution:
@@ -153,40 +203,54 @@ class StreamingEngine:
 
         Returns None when no frame is ready (its T+1 has not arrived yet, say).
         """
-        self._apply_pending()
-        if not self.has_frames:
-            return self._events_only(policy)
-        ready = [i for i in self._slots if i >= self._next_output and self._outputtable(i)]
-        if not ready:
-            return None
-        target = ready[-1] if policy == "latest" else ready[0]
-        self._counts["dropped"] += sum(1 for i in ready if i < target)
-        result = self._deblur(target, attention)
-        self._next_output = target + 1
-        self._evict()
+        with self._lock:
+            self._apply_pending()
+            if not self.has_frames:
+                return self._events_only(policy)
+            ready = [i for i in self._slots if i >= self._next_output and self._outputtable(i)]
+            if not ready:
+                return None
+            target = ready[-1] if policy == "latest" else ready[0]
+            self._counts["dropped"] += sum(1 for i in ready if i < target)
+            inputs = self._inputs(target)
+            self._next_output = target + 1
+        image, weights, entries = self._decode(inputs, attention)  # the network: outside the lock
+        with self._lock:
+            self._counts["memory"] = entries
+            result = self._result(inputs, image, weights)
+            self._evict()
         return result
 
     def _outputtable(self, index: int) -> bool:
         return self._lookahead == 0 or index + 1 in self._slots or self._finished
 
-    def _deblur(self, target: int, attention: bool) -> DeblurResult:
-        slots, runtime, work = self._slots, self.runtime, self.work
-        centre = slots[target]
-        previous = slots.get(target - 1, centre)
-        following = slots.get(target + 1, centre) if self._lookahead else centre
-        frames = tuple(s.frame_encoding(runtime, work) for s in (previous, centre, following))
+    def _inputs(self, target: int) -> _OutputInputs:
+        centre = self._slots[target]
+        previous = self._slots.get(target - 1, centre)
+        following = self._slots.get(target + 1, centre) if self._lookahead else centre
         past, future = self._memory_slots(target)
-        memory = [s.memory_entry("past", runtime, work) for s in past]
-        memory += [s.memory_entry("future", runtime, work) for s in future]
+        return _OutputInputs(target, (previous, centre, following), past, future)
+
+    def _decode(self, inputs: _OutputInputs,
+                attention: bool) -> tuple[np.ndarray, AttentionWeights | None, int]:
+        runtime, work = self.runtime, self.work
+        centre = inputs.frames[1]
+        frames = tuple(s.frame_encoding(runtime, work) for s in inputs.frames)
+        memory = [s.memory_entry("past", runtime, work) for s in inputs.past]
+        memory += [s.memory_entry("future", runtime, work) for s in inputs.future]
+        present = [m for m in memory if m is not None]
         image, weights = runtime.decode(
             frames, centre.padded(runtime), centre.event_encoding(runtime, work),  # type: ignore[arg-type]
-            [m for m in memory if m is not None], self.resolution, attention,
+            present, self.resolution, attention,
         )
-        work.decodes += 1
-        self._counts["memory"] = sum(m is not None for m in memory)
+        work.add("decodes")
+        return image, weights, len(present)
+
+    def _result(self, inputs: _OutputInputs, image: np.ndarray,
+                weights: AttentionWeights | None) -> DeblurResult:
+        _, centre, following = inputs.frames
         now = time.monotonic()
-        ready_at = max(centre.complete_at, following.complete_at)
-        self._latency.add(now - ready_at)
+        self._latency.add(now - max(centre.complete_at, following.complete_at))
         self._output_rate.add(1, now)
         self._counts["out"] += 1
         maps = None
@@ -195,10 +259,11 @@ class StreamingEngine:
                 grid=weights.grid, scale=weights.scale,
                 sfb=weights.sfb[0].float().cpu().numpy(),
                 tmb=weights.tmb[0].float().cpu().numpy(),
-                memory_timestamps=tuple(s.centre_us for s in (*past, *future)),
+                memory_timestamps=tuple(s.centre_us for s in (*inputs.past, *inputs.future)),
             )
-        return DeblurResult(target, centre.centre_us, centre.image, image, centre.event_image,
-                            maps, self.stats(), frame_timestamp=centre.frame.timestamp)
+        return DeblurResult(inputs.target, centre.centre_us, centre.image, image,
+                            centre.event_image, maps, self.stats(),
+                            frame_timestamp=centre.frame.timestamp)
 
     def _memory_slots(self, target: int) -> tuple[list[FrameSlot], list[FrameSlot]]:
         """Past and future sequences of the TMB memory of output ``target``, in time order."""
@@ -237,8 +302,7 @@ class StreamingEngine:
                             None, self.stats())
 
     def _apply_pending(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, None
+        pending, self._pending = self._pending, None
         if pending is not None:
             self._lookahead, self._memory_length = pending
 
@@ -251,6 +315,10 @@ class StreamingEngine:
 
     def stats(self) -> EngineStats:
         """Current figures (rates over the last two seconds)."""
+        with self._lock:
+            return self._stats()
+
+    def _stats(self) -> EngineStats:
         now = time.monotonic()
         return EngineStats(
             device=self.device_label,

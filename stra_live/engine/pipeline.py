@@ -1,17 +1,23 @@
-"""Two worker threads around a streaming engine: capture and inference.
+"""Three worker threads around a streaming engine: capture, encoding and decoding.
 
 The capture thread pulls packets from the :class:`~stra_live.sources.base.Source`
-into a bounded queue (back-pressure, never unbounded growth). The inference
-thread runs in one of two modes:
+into a bounded queue (back-pressure, never unbounded growth). The encoder
+thread feeds them to the engine and encodes each complete frame ahead of time
+(:meth:`StreamingEngine.prepare`); the decoder thread asks the engine for
+outputs, which then mostly only decode. Network calls release the GIL, so on
+two cores the encoders of frame T+1 run while frame T decodes: about 1.6x one
+thread's rate, and unlike two torch threads per operator it does not collapse
+when another process takes a core. Two modes:
 
-* ``live`` (cameras, network, the window): it drains that queue into the
-  engine and asks for the newest ready frame, so when inference is slower
-  than the camera, older frames are dropped and counted by the engine, not
-  queued;
-* ``lossless`` (headless over a file): it pushes one packet at a time and
-  deblurs every frame that became ready, in order, before taking the next;
-  the full queue then holds the reader back, so nothing is dropped and
-  memory stays bounded however fast the file is read.
+* ``live`` (cameras, network, the window): the encoder drains the queue and
+  prepares only what the newest output needs; the decoder asks for the newest
+  ready frame, so when inference is slower than the camera, older frames are
+  dropped and counted by the engine, not queued;
+* ``lossless`` (headless over a file): the encoder pushes one packet at a time
+  and prepares every frame, staying at most a few frames ahead of the
+  decoder, which deblurs every frame in order; the full queue then holds the
+  reader back, so nothing is dropped and memory stays bounded however fast
+  the file is read.
 
 Results, notices and errors leave through callbacks: the Qt app turns them
 into signals, the headless runner writes them to disk. Nothing here imports Qt.
@@ -35,6 +41,9 @@ log = logging.getLogger(__name__)
 _END = object()
 """Queue sentinel: the source is exhausted."""
 
+LOSSLESS_AHEAD = 4
+"""Complete frames the lossless encoder may hold ahead of the decoder."""
+
 PipelineMode = Literal["live", "lossless"]
 """``live``: newest frame first, older ones dropped; ``lossless``: every frame, in order."""
 
@@ -44,6 +53,14 @@ class FrameProcessor(Protocol):
 
     def push(self, packet: Packet) -> None:
         """Buffer a packet's events and frames."""
+        ...
+
+    def prepare(self, policy: Literal["latest", "next"]) -> int:
+        """Encode complete frames ahead of ``process`` (from the encoder thread)."""
+        ...
+
+    def backlog(self) -> int:
+        """Complete frames not output yet."""
         ...
 
     def process(self, policy: Literal["latest", "next"], attention: bool) -> DeblurResult | None:
@@ -116,8 +133,11 @@ class Pipeline:
         self._steps = 0
         self._sinks: list[ResultSink] = []
         self._lock = threading.Lock()
+        self._encoder_done = threading.Event()
+        self._work = threading.Event()  # the encoder made something new; the decoder may look
         self._threads = [
             threading.Thread(target=self._capture, name="stra-capture", daemon=True),
+            threading.Thread(target=self._encode, name="stra-encoder", daemon=True),
             threading.Thread(target=self._infer, name="stra-inference", daemon=True),
         ]
 
@@ -194,54 +214,70 @@ class Pipeline:
                 continue
         return False
 
+    def _encode(self) -> None:
+        try:
+            self._encode_loop()
+        except InputError as error:
+            self.callbacks.on_error(str(error))
+        except Exception as error:
+            log.exception("encoding failed")
+            self.callbacks.on_error(f"inference: {type(error).__name__}: {error}")
+        finally:
+            self._encoder_done.set()
+            self._work.set()
+
+    def _encode_loop(self) -> None:
+        """Packets into the engine, complete frames encoded, until the source ends."""
+        lossless = self.mode == "lossless"
+        while not self._stop.is_set():
+            if not self._may_push(lossless):
+                self._stop.wait(0.005)
+                continue
+            ended = self._drain(block=True, limit=1 if lossless else None)
+            self._work.set()
+            if self.engine.prepare("next" if lossless else "latest"):
+                self._work.set()
+            if ended:
+                return
+
+    def _may_push(self, lossless: bool) -> bool:
+        """Paused: only to make the next single step possible; lossless: only a few ahead."""
+        with self._lock:
+            wanted = self._running.is_set() or self._steps > 0
+        return wanted and not (lossless and self.engine.backlog() >= LOSSLESS_AHEAD)
+
     def _infer(self) -> None:
         try:
-            self._infer_loop()
+            self._decode_loop()
         except InputError as error:
             self.callbacks.on_error(str(error))
         except Exception as error:
             log.exception("inference failed")
             self.callbacks.on_error(f"inference: {type(error).__name__}: {error}")
         finally:
+            self._stop.set()  # the encoder and capture end with the decoder
             self.source.close()
             self.callbacks.on_finished()
 
-    def _infer_loop(self) -> None:
-        if self.mode == "lossless":
-            self._lossless_loop()
-            return
-        ended = False
+    def _decode_loop(self) -> None:
+        """Outputs (the newest, or in order when lossless or stepping) until the stream ends."""
+        policy = "next" if self.mode == "lossless" else "latest"
         while not self._stop.is_set():
             if not self._running.is_set() and not self._take_step():
                 self._running.wait(0.05)
                 continue
             single = not self._running.is_set()
-            ended = self._drain(block=not ended) or ended
-            result = self.engine.process("next" if single else "latest", self.attention)
-            if result is None and ended:
-                return
+            ended = self._encoder_done.is_set()  # read before process: nothing can follow it
+            self._work.clear()
+            result = self.engine.process("next" if single else policy, self.attention)
             if result is None:
                 if single:
                     self.step()  # nothing was ready: keep the step for the next frame
+                if ended:
+                    return
+                self._work.wait(0.02)
                 continue
             self._emit(result)
-
-    def _lossless_loop(self) -> None:
-        """One packet in, every frame it made ready out (in order), until the source ends."""
-        ended = False
-        while not self._stop.is_set():
-            if not self._running.is_set() and not self._take_step():
-                self._running.wait(0.05)
-                continue
-            result = self.engine.process("next", self.attention)
-            if result is not None:
-                self._emit(result)
-                continue
-            if ended:
-                return
-            if not self._running.is_set():
-                self.step()  # nothing was ready: keep the step for the next frame
-            ended = self._drain(block=True, limit=1)
 
     def _emit(self, result: DeblurResult) -> None:
         self.callbacks.on_result(result)

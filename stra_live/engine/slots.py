@@ -3,11 +3,15 @@
 A frame is the T+1, then T, then T-1 input of three consecutive outputs, and
 its event sequence is a "future" then a "past" TMB memory entry. A
 :class:`FrameSlot` computes each of those on first use and keeps it, so the
-streaming engine never encodes anything twice.
+streaming engine never encodes anything twice. Two workers may ask for the
+same slot at once (the encoder working ahead, the decoder needing it now):
+each slot's lock makes the second wait for the first's result instead of
+computing it again.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +30,12 @@ class WorkCounter:
     events_encoded: int = 0
     memory_entries: int = 0
     decodes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, kind: str, count: int = 1) -> None:
+        """Count ``count`` more of ``kind`` (e.g. "decodes"); safe from any thread."""
+        with self._lock:
+            setattr(self, kind, getattr(self, kind) + count)
 
 
 @dataclass
@@ -52,6 +62,7 @@ class FrameSlot:
     _event_encoding: EventEncoding | None = None
     _event_encoded: bool = False
     _entries: dict[str, MemoryEntry | None] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def centre_us(self) -> int:
@@ -60,30 +71,50 @@ class FrameSlot:
 
     def padded(self, runtime: ModelRuntime) -> torch.Tensor:
         """The padded image tensor on the runtime's device."""
-        if self._padded is None:
-            self._padded = runtime.padded_frame(self.image)
-        return self._padded
+        with self._lock:
+            if self._padded is None:
+                self._padded = runtime.padded_frame(self.image)
+            return self._padded
 
     def frame_encoding(self, runtime: ModelRuntime, counter: WorkCounter) -> FrameEncoding:
         """Encoder features of the frame (computed on first use)."""
-        if self._frame_encoding is None:
-            self._frame_encoding = runtime.encode_frame(self.padded(runtime))
-            counter.frames_encoded += 1
-        return self._frame_encoding
+        with self._lock:
+            if self._frame_encoding is None:
+                self._frame_encoding = runtime.encode_frame(self.padded(runtime))
+                counter.add("frames_encoded")
+            return self._frame_encoding
 
     def event_encoding(self, runtime: ModelRuntime, counter: WorkCounter) -> EventEncoding | None:
         """Encoder features of the event sequence (None for a frames-only network)."""
-        if not self._event_encoded:
-            self._event_encoding = runtime.encode_events(self.voxel, self.image)
-            self._event_encoded = True
-            counter.events_encoded += self._event_encoding is not None
-        return self._event_encoding
+        with self._lock:
+            if not self._event_encoded:
+                self._event_encoding = runtime.encode_events(self.voxel, self.image)
+                self._event_encoded = True
+                counter.add("events_encoded", self._event_encoding is not None)
+            return self._event_encoding
 
     def memory_entry(self, role: str, runtime: ModelRuntime,
                      counter: WorkCounter) -> MemoryEntry | None:
         """TMB entry of the sequence in ``role`` ("past" or "future"), computed once per role."""
-        if role not in self._entries:
-            entry = runtime.memory_entry(self.event_encoding(runtime, counter), role)
-            self._entries[role] = entry
-            counter.memory_entries += entry is not None
-        return self._entries[role]
+        with self._lock:
+            if role not in self._entries:
+                entry = runtime.memory_entry(self.event_encoding(runtime, counter), role)
+                self._entries[role] = entry
+                counter.add("memory_entries", entry is not None)
+            return self._entries[role]
+
+    @property
+    def prepared(self) -> bool:
+        """True once :meth:`prepare` (or decoding) computed the frame and event encodings."""
+        return self._frame_encoding is not None and self._event_encoded
+
+    def prepare(self, runtime: ModelRuntime, counter: WorkCounter) -> None:
+        """Compute everything later outputs will ask of this slot, ahead of time.
+
+        The frame and event encodings and both TMB roles: whichever role the
+        decoder needs then costs it nothing.
+        """
+        self.frame_encoding(runtime, counter)
+        self.event_encoding(runtime, counter)
+        for role in ("past", "future"):
+            self.memory_entry(role, runtime, counter)

@@ -154,6 +154,11 @@ class TrainConfig:
             slowdown of oversubscribed OpenMP threads.
         device: "auto", "cpu", "cuda" or "cuda:N" ("cuda" = this rank's GPU).
         out_dir: where checkpoints and TensorBoard logs go.
+        init_weights: a checkpoint to start a fresh run from instead of random
+            weights (warm start): every tensor whose name and shape match is
+            copied, the rest keep their random initialisation. A slimmer
+            network (fewer res-units) inherits everything it still has.
+            Ignored by ``--resume``.
     """
 
     model: str | ModelConfig = "configs/model_paper.yaml"
@@ -176,6 +181,7 @@ class TrainConfig:
     threads: int = 0
     device: str = "auto"
     out_dir: str = "runs/stra"
+    init_weights: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("crop", "batch_size", "epochs", "steps_per_epoch", "checkpoint_every_steps",

@@ -33,6 +33,7 @@ from stra_live.training.dataset import StepSampler
 from stra_live.training.distributed import DistContext, any_rank, barrier, mean_over_ranks
 from stra_live.training.signals import StopRequest, quiet_worker
 from stra_live.training.validation import ValidationResult, validate
+from stra_live.training.warm_start import warm_start
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,10 @@ class Trainer:
         self.val_recordings = list(val_recordings)
         self.ctx = ctx
         torch.manual_seed(config.seed)  # identical initial weights on every rank
-        self.net = STRA(model_config).to(ctx.device)
+        self.net = STRA(model_config)
+        if config.init_weights:
+            warm_start(self.net, Path(config.init_weights))
+        self.net.to(ctx.device)
         self.model: nn.Module = self.net
         if ctx.distributed:
             ids = [ctx.device.index] if ctx.device.type == "cuda" else None
