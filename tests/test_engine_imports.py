@@ -5,14 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 
-
-@pytest.mark.xfail(reason="stra_live/recording/__init__.py imports the recorder (and so dv) "
-                          "eagerly; engine/config.py imports RecordConfig through it", strict=False)
 def test_engine_and_config_import_without_dv() -> None:
     code = ("import sys; import stra_live.engine.config, stra_live.engine.engine, "
-            "stra_live.engine.pipeline, stra_live.engine.headless, stra_live.sources.factory; "
+            "stra_live.engine.pipeline, stra_live.engine.headless, stra_live.sources.factory, "
+            "stra_live.recording.sink; "
             "print('dv_processing' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -101,7 +101,7 @@ def test_resume_accepts_another_edi_sampling_but_not_other_weights(tmp_path: Pat
     assert point.step == 4
     for name, tensor in model.state_dict().items():
         assert torch.equal(resumed.state_dict()[name], tensor), name
-    other = ModelConfig(channels=4, res_units=1, attention_dim=8, representation=InputRepresentation(
-        kind="voxel_edi", bins=3, edi_contrasts=(0.2, 0.3)))
+    two_contrasts = InputRepresentation(kind="voxel_edi", bins=3, edi_contrasts=(0.2, 0.3))
+    other = ModelConfig(channels=4, res_units=1, attention_dim=8, representation=two_contrasts)
     with pytest.raises(CheckpointError, match="representation"):
         RunCheckpoints(tmp_path, other).load_last(STRA(other), torch.device("cpu"))

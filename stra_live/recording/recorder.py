@@ -47,8 +47,7 @@ from typing import Any
 import numpy as np
 
 from stra_live.events import Frame
-from stra_live.io.aedat4 import Aedat4Writer
-from stra_live.io.aedat4_writer import DEBLURRED_STREAM
+from stra_live.io.aedat4_writer import DEBLURRED_STREAM, Aedat4Writer
 from stra_live.recording.config import RecordConfig
 from stra_live.recording.mp4_thread import VideoThread
 from stra_live.recording.summary import (
