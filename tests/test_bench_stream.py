@@ -25,7 +25,8 @@ def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
                  "--options", "channels-last"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     figures = json.loads(last)
-    for key in ("stream_fps", "naive_fps", "speedup", "latency_p50_ms", "latency_p95_ms"):
+    for key in ("stream_fps", "naive_fps", "speedup", "latency_p50_ms", "latency_p95_ms",
+                "two_workers_fps", "two_workers_speedup"):
         assert figures[key] > 0, key
     assert figures["configuration"] == "realtime"
     # The app's thread setting (configs/live.yaml) unless --threads overrides it.
