@@ -27,4 +27,7 @@ def test_pipeline_benchmark_reports_every_scenario(capsys: pytest.CaptureFixture
         assert row["latency_p95_ms"] >= row["latency_p50_ms"] > 0, name
         assert 1e6 <= row["events_per_s"] <= 5e6, name  # DAVIS240C-like rates
         assert row["thread_cpu_s"].get("stra-inference", 0) > 0, name
-    assert figures["aedat4+record"]["recorded_deblurred"] > 0
+        assert row["thread_cpu_s"].get("stra-encoder", 0) > 0, name
+    for name in ("aedat4+record", "network+record"):
+        assert figures[name]["recorded_deblurred"] > 0, name
+        assert figures[name]["recorded_all_input"] is True, name

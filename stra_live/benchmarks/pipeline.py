@@ -65,11 +65,13 @@ class _Counter:
 
     def __init__(self) -> None:
         self.events = 0
+        self.frames = 0
         self.first_t: int | None = None
         self.last_t: int | None = None
 
     def write_packet(self, packet: Packet) -> None:
         self.events += len(packet.events)
+        self.frames += len(packet.frames)
         if len(packet.events):
             self.first_t = int(packet.events["t"][0]) if self.first_t is None else self.first_t
             self.last_t = int(packet.events["t"][-1])
@@ -140,6 +142,8 @@ def run_scenario(name: str, source: Source, config: LiveConfig, record_dir: Path
     }
     if summary is not None:
         result["recorded_deblurred"] = summary.deblurred_written
+        result["recorded_all_input"] = (summary.events_written == counter.events
+                                        and summary.frames_written == counter.frames)
         result["recorder_error"] = summary.error
     print_row(name, result)
     return result
@@ -148,10 +152,14 @@ def run_scenario(name: str, source: Source, config: LiveConfig, record_dir: Path
 def print_row(name: str, r: dict) -> None:
     """One human-readable line per scenario."""
     threads = ", ".join(f"{k} {v:.1f}" for k, v in r["thread_cpu_s"].items())
+    recorded = ""
+    if "recorded_all_input" in r:
+        recorded = (f" | recorded: every event and APS frame {r['recorded_all_input']}, "
+                    f"{r['recorded_deblurred']} deblurred")
     print(f"{name:>16}: {r['deblurred']:4d}/{r['offered']:4d} deblurred ({r['share']:6.1%}) | "
           f"latency p50 {r['latency_p50_ms']:6.1f} ms, p95 {r['latency_p95_ms']:6.1f} ms | "
           f"{r['events_per_s'] / 1e6:4.2f} M ev/s | wall {r['wall_s']:.1f} s, "
-          f"CPU s: {threads}", flush=True)
+          f"CPU s: {threads}{recorded}", flush=True)
 
 
 def run(args: argparse.Namespace) -> dict:
