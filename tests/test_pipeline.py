@@ -10,7 +10,7 @@ import numpy as np
 
 from stra_live.engine.config import EngineConfig
 from stra_live.engine.engine import StreamingEngine
-from stra_live.engine.pipeline import Pipeline, PipelineCallbacks
+from stra_live.engine.pipeline import LOSSLESS_AHEAD, Pipeline, PipelineCallbacks
 from stra_live.engine.results import DeblurResult
 from stra_live.errors import InputError
 from stra_live.sources.base import Packet
@@ -177,3 +177,33 @@ def test_live_encoder_prepares_only_what_the_newest_output_needs() -> None:
     result = engine.process("latest")
     assert result is not None and result.index == complete - 2
     assert engine.work.frames_encoded == 3  # the decoder found everything ready
+
+
+def test_lossless_encoder_stays_a_few_frames_ahead() -> None:
+    # A file is read far faster than inference: without back-pressure every frame of it
+    # would wait, encoded, in memory.
+    frames, events = synthetic_stream(16)
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(), (HEIGHT, WIDTH))
+    most = []
+    push = engine.push
+
+    def watched_push(packet: Packet) -> None:
+        push(packet)
+        most.append(engine.backlog())
+
+    process = engine.process
+
+    def slow_process(policy: str, attention: bool) -> object:
+        time.sleep(0.02)  # a decoder much slower than reading
+        return process(policy, attention)  # type: ignore[arg-type]
+
+    engine.push = watched_push  # type: ignore[method-assign]
+    engine.process = slow_process  # type: ignore[method-assign,assignment]
+    collector = Collector()
+    pipeline = Pipeline(ListSource(packets_of(frames, events)), engine, collector.callbacks,
+                        queue_packets=2, mode="lossless")
+    pipeline.start()
+    assert collector.finished.wait(60)
+    assert len(collector.results) == 16
+    # One packet may complete a frame or two beyond the limit before the check.
+    assert max(most) <= LOSSLESS_AHEAD + 2
