@@ -5,7 +5,8 @@ window is grabbed from the X server twice, one second apart, and the number of
 deblurred frames it drew in between is printed (and written beside the pictures
 as ``window_updates.txt``). Run it in Xvfb:
 
-    xvfb-run -s "-screen 0 1920x1080x24" .venv/bin/python docs/make_update_screenshots.py
+    PYTHONPATH=. xvfb-run -s "-screen 0 1920x1080x24" \
+        .venv/bin/python docs/make_update_screenshots.py
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Three pictures, each grabbed from the X server (what a user would see):
 
 Usage (a 1920x1080 virtual screen):
 
-    xvfb-run -s "-screen 0 1920x1080x24" .venv/bin/python docs/make_window_screenshots.py
+    PYTHONPATH=. xvfb-run -s "-screen 0 1920x1080x24" \
+        .venv/bin/python docs/make_window_screenshots.py
 """
 
 from __future__ import annotations
