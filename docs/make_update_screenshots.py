@@ -11,36 +11,16 @@ as ``window_updates.txt``). Run it in Xvfb:
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
-import tempfile
-from pathlib import Path
 
-from make_window_screenshots import DOCS, grab_screen, wait
-from PyQt6.QtWidgets import QApplication
-
-from stra_live.config import CONFIG_DIR, load_config
-from stra_live.engine.config import LiveConfig
-from tests.shared_data import DAVIS346_SAMPLE
-from ui.main_window import MainWindow
-from ui.settings import UiConfig, open_settings
+from make_window_screenshots import fresh_window, grab_screen, parse_arguments, wait
 
 
 def main(argv: list[str] | None = None) -> int:
     """Grab each source twice, 1 s apart, once it has drawn a few frames."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DOCS)
-    parser.add_argument("--recording", type=Path, default=DAVIS346_SAMPLE)
-    parser.add_argument("--timeout", type=float, default=120.0)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    config = load_config(LiveConfig, CONFIG_DIR / "live.yaml")
-    ui_config = load_config(UiConfig, CONFIG_DIR / "ui.yaml")
-    app = QApplication(sys.argv[:1])
+    args = parse_arguments(__doc__.splitlines()[0], argv)
     lines = []
-    with tempfile.TemporaryDirectory() as settings_dir:
-        window = MainWindow(config, ui_config, open_settings(Path(settings_dir) / "ui.ini"))
+    with fresh_window() as (app, window):
         window.resize(1280, 640)
         window.show()
         for name, spec in (("demo", "demo"), ("davis346", str(args.recording))):
@@ -62,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"{name}: {drawn[1] - drawn[0]} deblurred frames drawn in the second "
                          "between the two screenshots")
             print(lines[-1])
-        window.close()
-        window.session.join(10.0)
     (args.out / "window_updates.txt").write_text("\n".join(lines) + "\n")
     return 0
 

@@ -15,11 +15,12 @@ Usage (a 1920x1080 virtual screen):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PyQt6.QtGui import QGuiApplication
@@ -54,19 +55,36 @@ def grab_screen(window: MainWindow, path: Path) -> None:
     print(f"saved {path} ({frame.width()}x{frame.height()})")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Open the window three times as a user would and grab it."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The screenshot scripts' options: output folder, recording, timeout."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=DOCS)
     parser.add_argument("--recording", type=Path, default=DAVIS346_SAMPLE)
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    return args
+
+
+@contextlib.contextmanager
+def fresh_window() -> Iterator[tuple[QApplication, MainWindow]]:
+    """The app and its window with the shipped configs and no saved settings; closed after."""
     config = load_config(LiveConfig, CONFIG_DIR / "live.yaml")
     ui_config = load_config(UiConfig, CONFIG_DIR / "ui.yaml")
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as settings_dir:
         window = MainWindow(config, ui_config, open_settings(Path(settings_dir) / "ui.ini"))
+        try:
+            yield app, window
+        finally:
+            window.close()
+            window.session.join(10.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the window three times as a user would and grab it."""
+    args = parse_arguments(__doc__.splitlines()[0], argv)
+    with fresh_window() as (app, window):
         window.start_source("demo")
         window.show()
         if not wait(app, lambda: window.shown >= 5, args.timeout):
@@ -96,8 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         window.set_playing(True)
         wait(app, lambda: False, 3.0)
         grab_screen(window, args.out / "window_filters.png")
-        window.close()
-        window.session.join(10.0)
     return 0
 
 

@@ -67,7 +67,8 @@ def save_checkpoint(
 
 
 def load_checkpoint(
-    path: str | Path, expected: ModelConfig | None = None, device: str | torch.device = "cpu"
+    path: str | Path, expected: ModelConfig | None = None, device: str | torch.device = "cpu",
+    same_weights: bool = False,
 ) -> tuple[STRA, ModelConfig, dict[str, Any]]:
     """Build the network a checkpoint describes and load its weights.
 
@@ -75,6 +76,8 @@ def load_checkpoint(
         path: a file written by :func:`save_checkpoint`.
         expected: when given, the embedded configuration must equal it.
         device: where the returned model lives.
+        same_weights: compare with ``expected`` only in what changes the weights
+            (:meth:`ModelConfig.weight_differences`), e.g. to resume a run.
 
     Returns:
         the model (in eval mode), its configuration and the saved metadata.
@@ -88,12 +91,13 @@ def load_checkpoint(
     path = Path(path)
     header, tensors = _read(path)
     config = _embedded_config(path, header)
-    if expected is not None and config != expected:
-        differences = "; ".join(
-            f"{name} {ours!r} in the checkpoint, {theirs!r} expected"
-            for name, ours, theirs in config.differences(expected)
-        )
-        raise CheckpointError(path, f"architecture differs: {differences}")
+    if expected is not None:
+        found = config.weight_differences(expected) if same_weights \
+            else config.differences(expected)
+        if found:
+            differences = "; ".join(f"{name} {ours!r} in the checkpoint, {theirs!r} expected"
+                                    for name, ours, theirs in found)
+            raise CheckpointError(path, f"architecture differs: {differences}")
     model = STRA(config)
     _check_state(path, model, tensors)
     model.load_state_dict(tensors, strict=True)

@@ -143,12 +143,12 @@ class Pipeline:
 
     # --- control (any thread) -------------------------------------------------
     def start(self) -> None:
-        """Start both workers."""
+        """Start the workers."""
         for thread in self._threads:
             thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Ask both workers to stop, close the source, and wait for them."""
+        """Ask the workers to stop, close the source, and wait for them."""
         self._stop.set()
         self._running.set()
         self.source.close()
@@ -186,7 +186,7 @@ class Pipeline:
                 self._sinks.remove(sink)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for both workers to end (after the source is exhausted or stop())."""
+        """Wait for the workers to end (after the source is exhausted or stop())."""
         for thread in self._threads:
             thread.join(timeout)
 
@@ -214,14 +214,19 @@ class Pipeline:
                 continue
         return False
 
-    def _encode(self) -> None:
+    def _reporting(self, what: str, loop: Callable[[], None]) -> None:
+        """Run a worker's loop; any failure reaches ``on_error`` (a worker never dies silently)."""
         try:
-            self._encode_loop()
+            loop()
         except InputError as error:
             self.callbacks.on_error(str(error))
         except Exception as error:
-            log.exception("encoding failed")
+            log.exception("%s failed", what)
             self.callbacks.on_error(f"inference: {type(error).__name__}: {error}")
+
+    def _encode(self) -> None:
+        try:
+            self._reporting("encoding", self._encode_loop)
         finally:
             self._encoder_done.set()
             self._work.set()
@@ -248,12 +253,7 @@ class Pipeline:
 
     def _infer(self) -> None:
         try:
-            self._decode_loop()
-        except InputError as error:
-            self.callbacks.on_error(str(error))
-        except Exception as error:
-            log.exception("inference failed")
-            self.callbacks.on_error(f"inference: {type(error).__name__}: {error}")
+            self._reporting("inference", self._decode_loop)
         finally:
             self._stop.set()  # the encoder and capture end with the decoder
             self.source.close()

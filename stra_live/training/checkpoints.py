@@ -27,7 +27,7 @@ from torch import nn
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.config import ModelConfig
 from models.stra import STRA
-from stra_live.errors import CheckpointError, InputError
+from stra_live.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -116,15 +116,12 @@ class RunCheckpoints:
 
         Raises:
             InputError: files missing, or weights and sidecar from different steps.
+            CheckpointError: weights of another architecture (EDI sampling aside).
         """
         if not self.can_resume():
             raise InputError(self.out_dir, f"nothing to resume: need {LAST} and {STATE}")
-        loaded, saved_config, metadata = load_checkpoint(self.last_path, device=str(device))
-        differences = saved_config.weight_differences(self.model_config)
-        if differences:
-            raise CheckpointError(self.last_path, "architecture differs: " + "; ".join(
-                f"{name} {saved!r} in the checkpoint, {wanted!r} in the config"
-                for name, saved, wanted in differences))
+        loaded, saved_config, metadata = load_checkpoint(
+            self.last_path, expected=self.model_config, device=str(device), same_weights=True)
         if saved_config != self.model_config:
             log.warning("resuming with %s (the checkpoint was trained with %s)",
                         self.model_config.representation, saved_config.representation)
