@@ -68,7 +68,6 @@ def save_checkpoint(
 
 def load_checkpoint(
     path: str | Path, expected: ModelConfig | None = None, device: str | torch.device = "cpu",
-    same_weights: bool = False,
 ) -> tuple[STRA, ModelConfig, dict[str, Any]]:
     """Build the network a checkpoint describes and load its weights.
 
@@ -76,8 +75,6 @@ def load_checkpoint(
         path: a file written by :func:`save_checkpoint`.
         expected: when given, the embedded configuration must equal it.
         device: where the returned model lives.
-        same_weights: compare with ``expected`` only in what changes the weights
-            (:meth:`ModelConfig.weight_differences`), e.g. to resume a run.
 
     Returns:
         the model (in eval mode), its configuration and the saved metadata.
@@ -92,8 +89,7 @@ def load_checkpoint(
     header, tensors = _read(path)
     config = _embedded_config(path, header)
     if expected is not None:
-        found = config.weight_differences(expected) if same_weights \
-            else config.differences(expected)
+        found = config.differences(expected)
         if found:
             differences = "; ".join(f"{name} {ours!r} in the checkpoint, {theirs!r} expected"
                                     for name, ours, theirs in found)

@@ -111,9 +111,9 @@ class ModelConfig:
             raise ValueError("ModelConfig.use_tmb: the TMB needs events; set use_events: true")
 
     @property
-    def bins(self) -> int:
-        """Temporal bins of each raw voxel grid (the representation's ``raw_bins``)."""
-        return self.representation.raw_bins
+    def raw_channels(self) -> int:
+        """Channels of each window's raw grids (the representation's ``raw_channels``)."""
+        return self.representation.raw_channels
 
     @property
     def coarsest_scale(self) -> int:
@@ -154,14 +154,3 @@ class ModelConfig:
             for f in dataclasses.fields(self)
             if getattr(self, f.name) != getattr(other, f.name)
         ]
-
-    def weight_differences(self, other: ModelConfig) -> list[tuple[str, Any, Any]]:
-        """Like :meth:`differences`, ignoring what does not change the weights.
-
-        ``representation.edi_upsampling`` only sets how finely the EDI images
-        are sampled in time: the same tensors fit either way, so a run may
-        continue from a checkpoint trained at another setting.
-        """
-        sampling = dataclasses.replace(
-            self.representation, edi_upsampling=other.representation.edi_upsampling)
-        return dataclasses.replace(self, representation=sampling).differences(other)

@@ -19,13 +19,13 @@ from stra_live.cli.eval import main
 from stra_live.errors import InputError
 from stra_live.evaluation.edi import EdiDeblurrer
 from stra_live.evaluation.methods import BlurryInput, make_deblurrer
-from stra_live.evaluation.protocol import scored_triplets, windows_for
+from stra_live.evaluation.protocol import scored_triplets, window_events, windows_for
 from stra_live.evaluation.runner import evaluate, find_recordings
 from stra_live.events import Frame, make_events
 from stra_live.io.hdf5 import read_hqf, write_hqf
 from stra_live.simulator.config import SceneConfig, SimConfig, SimulatorConfig
 from stra_live.simulator.sequence import simulate_sequence
-from stra_live.voxel.grid import events_to_voxel
+from stra_live.voxel.window import window_grids_of
 
 H, W = 12, 16
 STEP_US = 1000
@@ -218,8 +218,9 @@ def test_stra_runs_the_checkpoint_on_the_three_windows(tmp_path: Path, overrides
     frames = torch.from_numpy(np.stack([prev.blurry, cur.blurry, nxt.blurry]))[None]
     representation = model.config.representation
     voxels = torch.from_numpy(np.stack([
-        build_event_input(representation, events_to_voxel(recording.events, 3, H, W, w.t_start,
-                                                          w.t_end), w.blurry)
+        build_event_input(representation, window_grids_of(
+            representation, window_events(recording.events, w.t_start, w.t_end), w.t_start,
+            w.t_end, (H, W)), w.blurry)
         for w in (prev, cur, nxt)
     ]))[None]
     assert voxels.abs().sum() > 0

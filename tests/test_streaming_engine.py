@@ -15,7 +15,7 @@ from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
 from stra_live.events import Frame, make_events
 from stra_live.sources.base import Packet
-from stra_live.voxel.grid import events_to_voxel
+from stra_live.voxel.window import window_grids_of
 
 HEIGHT, WIDTH = 30, 44
 FRAME_US = 10_000
@@ -64,8 +64,8 @@ def offline_output(runtime: ModelRuntime, frames: list[Frame], events: np.ndarra
                    i: int) -> np.ndarray:
     images = np.stack([frames[j].as_float() for j in (i - 1, i, i + 1)])
     voxels = np.stack([
-        events_to_voxel(events, runtime.config.bins, HEIGHT, WIDTH,
-                        frames[j].exposure_start, frames[j].exposure_end)
+        window_grids_of(runtime.config.representation, events, frames[j].exposure_start,
+                        frames[j].exposure_end, (HEIGHT, WIDTH))
         for j in (i - 1, i, i + 1)
     ])
     return runtime.forward(images, voxels)

@@ -83,9 +83,8 @@ def test_step_sampler_splits_ranks_and_resumes_mid_run() -> None:
     assert np.array_equal(ranks[0][:3], [0, 1, 2]) and ranks[1][:3] == [3, 4, 5]
 
 
-def test_finer_edi_sampling_builds_its_raw_bins(recordings: list) -> None:
-    representation = InputRepresentation(kind="voxel_edi", bins=3, edi_contrasts=(0.2, 0.3),
-                                          edi_upsampling=2)
+def test_edi_representation_builds_voxel_and_edi_channels(recordings: list) -> None:
+    representation = InputRepresentation(kind="voxel_edi", bins=3, edi_contrasts=(0.2, 0.3))
     dataset = TrainDataset(recordings, representation=representation, crop=16, hflip=False,
                            k_range=(3, 5), seed=5)
     sample = dataset[2]

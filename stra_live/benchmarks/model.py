@@ -56,7 +56,7 @@ def _inputs(config: ModelConfig, size: tuple[int, int]) -> tuple[torch.Tensor, t
     """Random frames (1, 3, H, W) and sparse signed-count voxels (1, 3, bins, H, W)."""
     generator = torch.Generator().manual_seed(0)
     frames = torch.rand(1, 3, *size, generator=generator)
-    voxels = torch.randint(-2, 3, (1, 3, config.bins, *size), generator=generator).float()
+    voxels = torch.randint(-2, 3, (1, 3, config.raw_channels, *size), generator=generator).float()
     return frames, voxels
 
 

@@ -225,12 +225,12 @@ def resident_mb() -> float:
 def measure_naive(runtime: ModelRuntime, packets: list[Packet]) -> float:
     """Frames per second when every output recomputes its three frames and windows."""
     resolution = runtime_resolution(packets)
-    bins = runtime.config.bins
+    representation = runtime.config.representation
     buffer = RollingEventBuffer(resolution, horizon_us=2_000_000)
     frames: list[Frame] = []
     outputs = 0
     runtime.forward(np.zeros((3, *resolution), np.float32),
-                    np.zeros((3, bins, *resolution), np.float32))  # warm-up
+                    np.zeros((3, representation.raw_channels, *resolution), np.float32))  # warm-up
     start = time.perf_counter()
     for packet in packets:
         buffer.append(packet.events)
@@ -239,7 +239,7 @@ def measure_naive(runtime: ModelRuntime, packets: list[Packet]) -> float:
         while outputs + 2 <= len(complete):
             triplet = [complete[max(outputs - 1, 0)], complete[outputs], complete[outputs + 1]]
             images = np.stack([f.as_float() for f in triplet])
-            voxels = np.stack([buffer.voxel(f.exposure_start, f.exposure_end, bins)
+            voxels = np.stack([buffer.window_grids(f.exposure_start, f.exposure_end, representation)
                                for f in triplet])
             runtime.forward(images, voxels)
             outputs += 1

@@ -189,8 +189,10 @@ class StreamingEngine:
                 self._counts["dropped"] += 1
                 continue
             image = frame.as_float()
-            voxel = self._buffer.voxel(start, end, self.runtime.config.bins)
-            self._slots[index] = FrameSlot(index, frame, image, voxel, voxel.sum(axis=0), now)
+            representation = self.runtime.config.representation
+            grids = self._buffer.window_grids(start, end, representation)
+            counts = grids[:representation.bins].sum(axis=0)
+            self._slots[index] = FrameSlot(index, frame, image, grids, counts, now)
         while len(self._slots) > MAX_COMPLETE_FRAMES:
             index, _ = self._slots.popitem(last=False)
             if index >= self._next_output:

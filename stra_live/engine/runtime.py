@@ -148,7 +148,7 @@ class ModelRuntime:
         the first frames of a live stream, which would otherwise be dropped.
         """
         image = np.zeros(resolution, np.float32)
-        voxel = np.zeros((self.config.bins, *resolution), np.float32)
+        voxel = np.zeros((self.config.raw_channels, *resolution), np.float32)
         padded = self.padded_frame(image)
         frame = self.encode_frame(padded)
         events = self.encode_events(voxel, image)

@@ -19,7 +19,7 @@ from stra_live.config import ConfigError
 from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import BlurWindow, window_events
-from stra_live.voxel.grid import events_to_voxel
+from stra_live.voxel.window import window_grids_of
 
 if TYPE_CHECKING:
     from models.encodings import AttentionWeights
@@ -89,13 +89,14 @@ class StraDeblurrer:
                 float(np.mean(entropy)))
 
     def _voxels(self, triplet: tuple[BlurWindow, ...], events: np.ndarray) -> np.ndarray:
-        """(3, bins, H, W) float32 raw voxel grids of the windows' events (zeros if unused)."""
+        """(3, raw_channels, H, W) float32 raw grids of the windows' events (zeros if unused)."""
         height, width = triplet[0].resolution
-        bins = self.runtime.config.bins
+        representation = self.runtime.config.representation
         if not self.runtime.uses_events:
-            return np.zeros((len(triplet), bins, height, width), np.float32)
+            return np.zeros((len(triplet), representation.raw_channels, height, width),
+                            np.float32)
         return np.stack([
-            events_to_voxel(window_events(events, w.t_start, w.t_end), bins, height, width,
-                            w.t_start, w.t_end)
+            window_grids_of(representation, window_events(events, w.t_start, w.t_end),
+                            w.t_start, w.t_end, (height, width))
             for w in triplet
         ])

@@ -116,15 +116,12 @@ class RunCheckpoints:
 
         Raises:
             InputError: files missing, or weights and sidecar from different steps.
-            CheckpointError: weights of another architecture (EDI sampling aside).
+            CheckpointError: weights of another architecture.
         """
         if not self.can_resume():
             raise InputError(self.out_dir, f"nothing to resume: need {LAST} and {STATE}")
-        loaded, saved_config, metadata = load_checkpoint(
-            self.last_path, expected=self.model_config, device=str(device), same_weights=True)
-        if saved_config != self.model_config:
-            log.warning("resuming with %s (the checkpoint was trained with %s)",
-                        self.model_config.representation, saved_config.representation)
+        loaded, _, metadata = load_checkpoint(
+            self.last_path, expected=self.model_config, device=str(device))
         model.load_state_dict(loaded.state_dict())
         try:
             state = torch.load(self.state_path, map_location=device, weights_only=True)

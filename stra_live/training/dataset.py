@@ -107,7 +107,7 @@ class TrainDataset(Dataset):
         rng = np.random.default_rng([self.seed, index])
         recording, events = self.cache.get(int(rng.integers(0, len(self.cache))))
         triplet = random_triplet(recording, rng, self.k_range)
-        sample = triplet_sample(triplet, events, self.representation.raw_bins)
+        sample = triplet_sample(triplet, events, self.representation)
         sample = augment(sample, rng, self.crop, self.hflip, source=recording.source)
         inputs = np.stack([
             build_event_input(self.representation, voxel, frame)

@@ -18,9 +18,10 @@ import numpy as np
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import BlurWindow, paired_windows, synthesize_windows
 from stra_live.event_index import EventIndex
-from stra_live.voxel.grid import events_to_voxel
+from stra_live.voxel.window import window_grids_of
 
 if TYPE_CHECKING:
+    from models.representation import InputRepresentation
     from stra_live.io.recording import Recording
 
 Triplet = tuple[BlurWindow, BlurWindow, BlurWindow]
@@ -82,21 +83,23 @@ def random_triplet(recording: Recording, rng: np.random.Generator,
     return windows[0], windows[1], windows[2]
 
 
-def triplet_sample(triplet: Triplet, events: EventIndex, bins: int) -> Sample:
-    """Stack a triplet's frames, voxelise its events and take window T's ground truth.
+def triplet_sample(triplet: Triplet, events: EventIndex,
+                   representation: InputRepresentation) -> Sample:
+    """Stack a triplet's frames, grid its events and take window T's ground truth.
 
     Args:
         triplet: windows T-1, T, T+1, all (H, W).
         events: the whole recording's events (sorted by ``t``), indexed by time.
-        bins: temporal bins of each voxel grid (the model's ``bins``).
+        representation: the network's input (its raw grids are built here).
 
     Returns:
-        The full-frame sample: frames (3, H, W), voxels (3, bins, H, W), target (1, H, W).
+        The full-frame sample: frames (3, H, W), voxels (3, raw_channels, H, W)
+        (the raw window grids), target (1, H, W).
     """
     height, width = triplet[1].resolution
     voxels = np.stack([
-        events_to_voxel(events.window(w.t_start, w.t_end), bins, height, width,
-                        w.t_start, w.t_end)
+        window_grids_of(representation, events.window(w.t_start, w.t_end), w.t_start,
+                        w.t_end, (height, width))
         for w in triplet
     ])
     frames = np.stack([w.blurry for w in triplet]).astype(np.float32, copy=False)

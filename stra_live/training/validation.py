@@ -80,7 +80,7 @@ def validate(model: STRA, recordings: Sequence[Recording], k: int,
             events = EventIndex(recording.events)
             triplets = spread(list(scored_triplets(windows_for(recording, k))), max_windows)
             for triplet in triplets:
-                sample = triplet_sample(triplet, events, model.config.bins)
+                sample = triplet_sample(triplet, events, model.config.representation)
                 output = runtime.forward(sample.frames, sample.voxels)
                 target = sample.target[0]
                 psnrs.append(psnr(target, output))

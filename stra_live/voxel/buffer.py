@@ -21,9 +21,11 @@ import logging
 import numpy as np
 from numba import njit
 
+from models.representation import InputRepresentation
 from stra_live.errors import InputError
 from stra_live.events import EVENT_DTYPE, validate_events
 from stra_live.voxel.grid import accumulate_voxel, check_window
+from stra_live.voxel.window import window_grids_of
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +130,17 @@ class RollingEventBuffer:
             accumulate_voxel(self._t[piece], self._x[piece], self._y[piece], self._p[piece],
                              t0, t1, out, source=self.source)
         return out
+
+    def window_grids(self, t0: int, t1: int, representation: InputRepresentation) -> np.ndarray:
+        """The network's raw grids of ``[t0, t1]`` (:func:`stra_live.voxel.window.window_grids`).
+
+        Raises:
+            ValueError: a window reaching before :attr:`horizon_start`.
+        """
+        self._check_complete(t0)
+        events = self.events_between(t0, t1)
+        return window_grids_of(representation, events, t0, t1, self.resolution,
+                               source=self.source)
 
     def event_count_image(self, t0: int, t1: int) -> np.ndarray:
         """(H, W) float32 signed event count (ON - OFF) per pixel over ``[t0, t1]``."""

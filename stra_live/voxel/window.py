@@ -1,0 +1,55 @@
+"""The raw grids of one exposure window, the input of the network's representation.
+
+Everything that feeds STRA (the streaming engine's buffer, training samples,
+evaluation) turns a window's events into these grids here, and
+:func:`models.representation.build_event_input` turns them and the blurry
+frame into the network's channels. Channels, in order: the voxel grid
+(``representation.bins`` bins), then, for the "voxel_edi" kind, EDI's exact
+exposure gain at the window's centre for each of ``representation.edi_contrasts``
+(:mod:`stra_live.voxel.edi_gain`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.representation import InputRepresentation
+from stra_live.voxel.edi_gain import edi_gains
+from stra_live.voxel.grid import accumulate_voxel, check_window
+
+
+def window_grids(representation: InputRepresentation, t: np.ndarray, x: np.ndarray,
+                 y: np.ndarray, p: np.ndarray, t_start: int, t_end: int,
+                 resolution: tuple[int, int], *, source: object = "events") -> np.ndarray:
+    """(``representation.raw_channels``, H, W) float32 grids of the window ``[t_start, t_end]``.
+
+    Args:
+        representation: the network's input representation.
+        t, x, y, p: event columns (strided views are fine), in time order when
+            the representation has EDI channels; events outside the window
+            are ignored.
+        t_start, t_end: the exposure, closed; its centre is the latent time.
+        resolution: sensor (height, width).
+        source: names the stream in error messages.
+
+    Raises:
+        InputError: off-sensor events, bad polarities, or (EDI) events out of order.
+        ValueError: a window that ends before it starts.
+    """
+    check_window(representation.bins, t_start, t_end)
+    height, width = resolution
+    out = np.zeros((representation.raw_channels, height, width), np.float32)
+    accumulate_voxel(t, x, y, p, t_start, t_end, out[:representation.bins], source=source)
+    if representation.edi_contrasts:
+        out[representation.bins:] = edi_gains(
+            t, x, y, p, t_start, t_end, (t_start + t_end) // 2,
+            np.asarray(representation.edi_contrasts), resolution, source=source)
+    return out
+
+
+def window_grids_of(representation: InputRepresentation, events: np.ndarray, t_start: int,
+                    t_end: int, resolution: tuple[int, int], *,
+                    source: object = "events") -> np.ndarray:
+    """:func:`window_grids` of an (N,) EVENT_DTYPE array (sorted by ``t``)."""
+    return window_grids(representation, events["t"], events["x"], events["y"], events["p"],
+                        t_start, t_end, resolution, source=source)
