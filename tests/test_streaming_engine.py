@@ -61,12 +61,14 @@ def packets_of(frames: list[Frame], events: np.ndarray) -> list[Packet]:
 
 
 def offline_output(runtime: ModelRuntime, frames: list[Frame], events: np.ndarray,
-                   i: int) -> np.ndarray:
-    images = np.stack([frames[j].as_float() for j in (i - 1, i, i + 1)])
+                   i: int, neighbours: tuple[int, int, int] | None = None) -> np.ndarray:
+    """The offline network on frames i-1, i, i+1 (or the given three)."""
+    triplet = neighbours or (i - 1, i, i + 1)
+    images = np.stack([frames[j].as_float() for j in triplet])
     voxels = np.stack([
         window_grids_of(runtime.config.representation, events, frames[j].exposure_start,
                         frames[j].exposure_end, (HEIGHT, WIDTH))
-        for j in (i - 1, i, i + 1)
+        for j in triplet
     ])
     return runtime.forward(images, voxels)
 
@@ -135,9 +137,46 @@ def test_latest_policy_drops_and_counts_skipped_frames() -> None:
     for packet in packets_of(frames, events):
         engine.push(packet)
     result = engine.process("latest")
-    assert result is not None and result.index == 4  # frame 5 is still its T+1
-    assert result.stats.frames_dropped == 4
-    assert engine.work.frames_encoded == 3  # only T-1, T, T+1 of the processed frame
+    # Frames 0-4 are ready (5 is 4's T+1): one frame of lag is allowed, older ones are skipped.
+    assert result is not None and result.index == 3
+    assert result.stats.frames_dropped == 3
+    assert engine.work.frames_encoded == 2  # T and T+1; no encoded T-1, so T stands in
+
+
+def test_latest_policy_reads_an_encoded_stand_in_for_a_skipped_t_minus_1() -> None:
+    # Overload: frames 3 and 4 are skipped. Output 5 must not encode frame 4 just to be
+    # its T-1 (that made every output cost three encodings): it reads frame 2, which is
+    # encoded already, as T-1 and as its past TMB entry.
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(8)
+    packets = packets_of(frames, events)
+    engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
+                             (HEIGHT, WIDTH))
+    for packet in packets[:4]:
+        engine.push(packet)
+    assert engine.process("latest").index == 1
+    for packet in packets[4:]:
+        engine.push(packet)
+    result = engine.process("latest")
+    assert result.index == 5
+    assert engine.work.frames_encoded == 4  # 1, 2, then 5, 6
+    np.testing.assert_allclose(result.deblurred,
+                               offline_output(runtime, frames, events, 5, (2, 5, 6)), atol=1e-4)
+    assert np.abs(result.deblurred - offline_output(runtime, frames, events, 5)).max() > 1e-3
+
+
+def test_latest_preparation_works_newest_first_one_frame_per_call() -> None:
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(6)
+    engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
+                             (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events)[:5]:
+        engine.push(packet)  # frames 0-4 complete: the newest output is 3 (T+1 = 4)
+    assert engine.prepare("latest") == 1
+    assert engine.work.frames_encoded == 1 and engine._slots[4].prepared
+    assert engine.prepare("latest") == 1 and engine._slots[3].prepared
+    assert engine.prepare("latest") == 1 and engine._slots[2].prepared
+    assert engine.prepare("latest") == 0  # older frames would only be skipped
 
 
 def test_attention_maps_line_up_with_the_grid() -> None:

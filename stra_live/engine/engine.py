@@ -9,8 +9,14 @@ entries for larger K). Every encoding lives in a :class:`FrameSlot` and is
 computed once. Missing neighbours at the ends of a stream (and T+1 when
 causal) are replaced by frame T itself.
 
-When the consumer asks for the ``latest`` frame, the frames it skips are
-dropped and counted; no queue grows without bound.
+When the consumer asks for the ``latest`` frame (at most :data:`LIVE_MAX_LAG`
+behind the newest ready one), the frames it skips are
+dropped and counted; no queue grows without bound. Under overload the skipped
+frames are never encoded: the encoder works newest first, one frame at a time,
+and an output whose T-1 (or an older TMB entry) was skipped reads the nearest
+older frame that is already encoded, at most :data:`MAX_NEIGHBOUR_GAP` frames
+back, rather than encoding one more frame for it. In order (``next``) every
+neighbour is the true one, so streaming equals the offline network there.
 
 Two threads may share an engine: one pushes packets and calls :meth:`prepare`
 to encode complete frames ahead of time, the other calls :meth:`process`,
@@ -48,6 +54,14 @@ MAX_WAITING_FRAMES = 64
 
 MAX_COMPLETE_FRAMES = 64
 """Complete frames held when nobody asks for outputs; beyond this the oldest are dropped."""
+
+LIVE_MAX_LAG = 1
+"""Frames a ``latest`` output may trail the newest ready one. Taking the frame after the
+last output, whose T-1 is encoded already, when it is only one behind costs one new
+encoding per output instead of two; skipping starts when the lag would grow."""
+
+MAX_NEIGHBOUR_GAP = 3
+"""Under ``latest``, how many frames back an encoded stand-in for T-1 may lie."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +156,10 @@ class StreamingEngine:
         """Encode complete frames that outputs will need, ahead of :meth:`process`.
 
         ``"next"`` prepares every frame not yet output, in order; ``"latest"``
-        only those the newest output needs (older ones would be skipped).
-        Meant for a second thread; returns how many frames it encoded.
+        one frame per call, the newest one the newest output needs (T+1, T,
+        then T-1), so a caller that pushes between calls always works on the
+        newest frames. Meant for a second thread; returns how many frames it
+        encoded.
         """
         if not self.has_frames:
             return 0
@@ -151,9 +167,13 @@ class StreamingEngine:
             if not self._slots:
                 return 0
             first = self._next_output - 1
-            if policy == "latest":  # T-1 .. T+lookahead of the newest output
-                first = max(first, next(reversed(self._slots)) - self._lookahead - 1)
-            todo = [s for i, s in self._slots.items() if i >= first and not s.prepared]
+            if policy == "latest":
+                newest = next(reversed(self._slots))
+                wanted = range(newest, max(first, newest - self._lookahead - 1) - 1, -1)
+                todo = [self._slots[i] for i in wanted
+                        if i in self._slots and not self._slots[i].prepared][:1]
+            else:
+                todo = [s for i, s in self._slots.items() if i >= first and not s.prepared]
         for slot in todo:
             slot.prepare(self.runtime, self.work)
         return len(todo)
@@ -212,9 +232,12 @@ class StreamingEngine:
             ready = [i for i in self._slots if i >= self._next_output and self._outputtable(i)]
             if not ready:
                 return None
-            target = ready[-1] if policy == "latest" else ready[0]
+            if policy == "latest":
+                target = next(i for i in ready if i >= ready[-1] - LIVE_MAX_LAG)
+            else:
+                target = ready[0]
             self._counts["dropped"] += sum(1 for i in ready if i < target)
-            inputs = self._inputs(target)
+            inputs = self._inputs(target, policy)
             self._next_output = target + 1
         image, weights, entries = self._decode(inputs, attention)  # the network: outside the lock
         with self._lock:
@@ -226,12 +249,21 @@ class StreamingEngine:
     def _outputtable(self, index: int) -> bool:
         return self._lookahead == 0 or index + 1 in self._slots or self._finished
 
-    def _inputs(self, target: int) -> _OutputInputs:
+    def _inputs(self, target: int, policy: str) -> _OutputInputs:
         centre = self._slots[target]
-        previous = self._slots.get(target - 1, centre)
         following = self._slots.get(target + 1, centre) if self._lookahead else centre
-        past, future = self._memory_slots(target)
+        past, future = self._memory_slots(target, encoded_only=policy == "latest")
+        if policy == "latest":
+            stand_ins = self._encoded_before(target, MAX_NEIGHBOUR_GAP)
+            previous = stand_ins[-1] if stand_ins else centre
+        else:
+            previous = self._slots.get(target - 1, centre)
         return _OutputInputs(target, (previous, centre, following), past, future)
+
+    def _encoded_before(self, target: int, gap: int) -> list[FrameSlot]:
+        """Slots up to ``gap`` frames before ``target`` that are already encoded, oldest first."""
+        slots = (self._slots.get(i) for i in range(target - gap, target))
+        return [s for s in slots if s is not None and s.prepared]
 
     def _decode(self, inputs: _OutputInputs,
                 attention: bool) -> tuple[np.ndarray, AttentionWeights | None, int]:
@@ -267,11 +299,20 @@ class StreamingEngine:
                             centre.event_image, maps, self.stats(),
                             frame_timestamp=centre.frame.timestamp)
 
-    def _memory_slots(self, target: int) -> tuple[list[FrameSlot], list[FrameSlot]]:
-        """Past and future sequences of the TMB memory of output ``target``, in time order."""
+    def _memory_slots(self, target: int,
+                      encoded_only: bool) -> tuple[list[FrameSlot], list[FrameSlot]]:
+        """Past and future sequences of the TMB memory of output ``target``, in time order.
+
+        ``encoded_only``: past entries come from the nearest encoded slots
+        (see the module docstring) instead of the ``K`` frames just before.
+        """
         future = [self._slots[target + 1]] if self._lookahead and target + 1 in self._slots else []
         wanted = max(self._memory_length - len(future), 0)
-        past = [self._slots[i] for i in range(target - wanted, target) if i in self._slots]
+        if encoded_only:
+            encoded = self._encoded_before(target, wanted + MAX_NEIGHBOUR_GAP - 1)
+            past = encoded[len(encoded) - min(wanted, len(encoded)):]
+        else:
+            past = [self._slots[i] for i in range(target - wanted, target) if i in self._slots]
         return past, future[: self._memory_length]
 
     def _evict(self) -> None:

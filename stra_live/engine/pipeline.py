@@ -234,13 +234,16 @@ class Pipeline:
     def _encode_loop(self) -> None:
         """Packets into the engine, complete frames encoded, until the source ends."""
         lossless = self.mode == "lossless"
+        busy = False
         while not self._stop.is_set():
             if not self._may_push(lossless):
                 self._stop.wait(0.005)
                 continue
-            ended = self._drain(block=True, limit=1 if lossless else None)
+            ended = self._drain(block=not busy, limit=1 if lossless else None)
             self._work.set()
-            if self.engine.prepare("next" if lossless else "latest"):
+            # Live mode prepares one frame per call: push what arrived meanwhile first.
+            busy = self.engine.prepare("next" if lossless else "latest") > 0
+            if busy:
                 self._work.set()
             if ended:
                 return

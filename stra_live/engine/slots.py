@@ -46,7 +46,8 @@ class FrameSlot:
         index: running index of the frame in the stream.
         frame: the APS frame.
         image: (H, W) float32 in [0, 1].
-        voxel: (bins, H, W) float32 voxel grid of the exposure window.
+        voxel: (raw_channels, H, W) float32 raw grids of the exposure window
+            (:func:`stra_live.voxel.window.window_grids`).
         event_image: (H, W) float32 signed event count of the exposure window.
         complete_at: monotonic time at which its events were all buffered.
     """
