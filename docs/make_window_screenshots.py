@@ -62,6 +62,7 @@ def parse_arguments(description: str, argv: list[str] | None) -> argparse.Namesp
     parser.add_argument("--recording", type=Path, default=DAVIS346_SAMPLE)
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.WARNING)
     return args
 
