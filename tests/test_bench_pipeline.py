@@ -28,6 +28,15 @@ def test_pipeline_benchmark_reports_every_scenario(capsys: pytest.CaptureFixture
         assert 1e6 <= row["events_per_s"] <= 5e6, name  # DAVIS240C-like rates
         assert row["thread_cpu_s"].get("stra-inference", 0) > 0, name
         assert row["thread_cpu_s"].get("stra-encoder", 0) > 0, name
+        assert 0 <= row["frames_in_bursts"] < 1, name
     for name in ("aedat4+record", "network+record"):
         assert figures[name]["recorded_deblurred"] > 0, name
         assert figures[name]["recorded_all_input"] is True, name
+
+
+def test_frames_arriving_together_count_as_a_burst() -> None:
+    from stra_live.benchmarks.pipeline import _Counter
+
+    counter = _Counter()
+    counter.arrivals = [0.0, 0.037, 0.039, 0.074, 0.111, 0.112]  # two pairs in five gaps
+    assert counter.burst_share == pytest.approx(0.4)
