@@ -398,8 +398,6 @@ class SessionRecorder:
                 log.error("closing the AEDAT4 file failed: %s", describe_error(error))
 
 
-
-
 def _event_time(part: Any, index: int) -> int:
     if isinstance(part, np.ndarray):
         return int(part["t"][index])
