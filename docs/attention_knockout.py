@@ -7,7 +7,8 @@ costs PSNR when knocked out; one the decoder ignores costs nothing. This is an
 inference-time test of the trained weights, not an ablation trained at a matched
 budget (the README says which is which). Run from the repository root:
 
-    .venv/bin/python docs/attention_knockout.py --checkpoint models/weights/stra_realtime.safetensors
+    .venv/bin/python docs/attention_knockout.py \
+        --checkpoint models/weights/stra_realtime.safetensors
 """
 
 from __future__ import annotations
