@@ -11,8 +11,7 @@ from stra_live.config import CONFIG_DIR, ConfigError, from_dict, load_config
 from stra_live.simulator.config import SimConfig
 from stra_live.training.config import TrainConfig
 
-SHIPPED = ("train_smoke.yaml", "train_realtime.yaml", "train_realtime_v1.yaml",
-           "train_realtime_edi.yaml", "train_paper.yaml")
+SHIPPED = sorted(path.name for path in CONFIG_DIR.glob("train_*.yaml"))
 
 
 @pytest.mark.parametrize("name", SHIPPED)
