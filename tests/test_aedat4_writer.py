@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -127,3 +128,18 @@ def test_a_file_playback_is_rerecorded_exactly(tmp_path: Path) -> None:
         np.testing.assert_array_equal(mine.image, theirs.image)
     deblurred = read_aedat4(summary.paths[0], frame_stream=DEBLURRED_STREAM).frames
     assert len(deblurred) == 59
+
+
+def test_compression_threads_run_the_setup_first(tmp_path: Path) -> None:
+    set_up: list[str] = []
+
+    def setup() -> None:
+        set_up.append(threading.current_thread().name)
+
+    events = random_events(400_000, 0, 1_000_000)  # several 1 MiB LZ4 blocks
+    with Aedat4Writer(tmp_path / "a.aedat4", RES, compress_threads=2,
+                      thread_setup=setup) as writer:
+        writer.write_events(events)
+    assert set_up and all(name.startswith("stra-lz4") for name in set_up)
+    np.testing.assert_array_equal(read_aedat4(tmp_path / "a.aedat4", isolate=False).events,
+                                  events)

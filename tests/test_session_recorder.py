@@ -27,6 +27,7 @@ from stra_live.recording import (
     SessionRecorder,
     side_by_side,
 )
+from stra_live.recording.priority import RECORDING_NICE_INCREMENT
 from stra_live.sources.base import Packet
 
 pytestmark = pytest.mark.timeout(60)
@@ -300,3 +301,19 @@ def test_a_killed_recording_keeps_all_but_the_last_second(tmp_path: Path) -> Non
 
 if __name__ == "__main__" and sys.argv[1:2] == ["record"]:
     record_until_killed(sys.argv[2])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_recording_threads_yield_to_capture_and_inference(tmp_path: Path) -> None:
+    recorder = SessionRecorder(tmp_path, RES, record_mp4=True, started=STARTED)
+    try:
+        mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        threads = {t.name: t for t in threading.enumerate()}
+        for name in ("stra-recorder", "stra-recorder-mp4"):
+            deadline = time.monotonic() + 5  # the threads lower themselves as they start
+            expected = min(mine + RECORDING_NICE_INCREMENT, 19)
+            while os.getpriority(os.PRIO_PROCESS, threads[name].native_id) != expected:
+                assert time.monotonic() < deadline, name
+                time.sleep(0.01)
+    finally:
+        recorder.stop()

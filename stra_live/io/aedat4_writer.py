@@ -84,6 +84,8 @@ class Aedat4Writer:
         compression: ``"lz4"`` (dv's default) or ``"none"``.
         compress_threads: threads that compress the LZ4 blocks of a packet in
             parallel (1 = on the calling thread).
+        thread_setup: run first in each compression thread (the recorder
+            lowers their priority with it).
         write: replaces ``os.write`` (tests inject a full or slow disk).
 
     Raises:
@@ -93,6 +95,7 @@ class Aedat4Writer:
     def __init__(self, path: str | Path, resolution: tuple[int, int], with_frames: bool = True,
                  extra_frame_streams: Sequence[str] = (), camera_name: str = "STRA Live",
                  compression: str = "lz4", *, compress_threads: int = 2,
+                 thread_setup: Callable[[], None] | None = None,
                  write: WriteFn = os.write) -> None:
         self.path = str(path)
         self.resolution = (int(resolution[0]), int(resolution[1]))
@@ -118,7 +121,8 @@ class Aedat4Writer:
         self.io_seconds = 0.0
         """Seconds spent inside file writes (tells a slow disk from a busy CPU)."""
         self._index: list[packets.PacketIndex] = []
-        self._pool = (ThreadPoolExecutor(compress_threads, thread_name_prefix="stra-lz4")
+        self._pool = (ThreadPoolExecutor(compress_threads, thread_name_prefix="stra-lz4",
+                                         initializer=thread_setup)
                       if compress_threads > 1 and compression != "none" else None)
         self._last_event_t: int | None = None
         self._last_frame_t = dict.fromkeys(names, -(1 << 62))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from stra_live.recording.priority import lower_this_thread
 from stra_live.recording.video import SideBySideVideo
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class VideoThread:
         self.thread.join()
 
     def _run(self) -> None:
+        lower_this_thread()
         while (pair := self._queue.get()) is not None:
             try:
                 if not self._failed:

@@ -50,6 +50,7 @@ from stra_live.events import Frame
 from stra_live.io.aedat4_writer import DEBLURRED_STREAM, Aedat4Writer
 from stra_live.recording.config import RecordConfig
 from stra_live.recording.mp4_thread import VideoThread
+from stra_live.recording.priority import lower_this_thread
 from stra_live.recording.summary import (
     RecordingSummary,
     describe_error,
@@ -120,7 +121,8 @@ class SessionRecorder:
         streams = (DEBLURRED_STREAM,) if with_frames else ()
         self._aedat4: Aedat4Writer | None = open_aedat4(
             self.aedat4_path, self.resolution, with_frames=with_frames,
-            extra_frame_streams=streams, compression=self.config.compression)
+            extra_frame_streams=streams, compression=self.config.compression,
+            thread_setup=lower_this_thread)
         self._video: VideoThread | None = None
         if self.video_path is not None:
             try:
@@ -268,6 +270,7 @@ class SessionRecorder:
 
     # --- the AEDAT4 thread -----------------------------------------------------------
     def _run(self) -> None:
+        lower_this_thread()
         while True:
             timeout = None
             if self._batch:
