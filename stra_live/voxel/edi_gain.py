@@ -82,16 +82,18 @@ def _gain_kernel(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
                  out: np.ndarray) -> int:
     """Fill ``out`` with the gains; the index of the first bad event, or -1."""
     kinds, height, width = out.shape
-    level = np.zeros((height, width), np.int64)
-    at_latent = np.zeros((height, width), np.int64)
+    level = np.zeros((height, width), np.int32)
+    at_latent = np.zeros((height, width), np.int32)
     # (H, W, K): one event touches the K contrasts of one pixel, kept adjacent.
-    gain = np.ones((height, width, kinds), np.float64)
     weighted = np.zeros((height, width, kinds), np.float64)
-    up = np.exp(contrasts)
-    down = np.exp(-contrasts)
-    # Levels within these bounds are products of exact factors; near the clamp,
-    # exp() directly, since a product would drift from exp(clamp).
-    exact_below = np.floor((MAX_EXPONENT - contrasts) / contrasts).astype(np.int64)
+    # g = exp(c C) for every level C the clamp leaves distinct, looked up rather than
+    # multiplied up (exact, and no (H, W, K) array of running products to allocate).
+    reach = int(math.ceil(MAX_EXPONENT / contrasts.min()))
+    gains = np.empty((kinds, 2 * reach + 1), np.float64)
+    for k in range(kinds):
+        for n in range(-reach, reach + 1):
+            gains[k, n + reach] = math.exp(min(max(contrasts[k] * n, -MAX_EXPONENT),
+                                               MAX_EXPONENT))
     previous = t_start
     for i in range(t.shape[0]):
         ti = t[i]
@@ -103,28 +105,25 @@ def _gain_kernel(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
             return i
         previous = ti
         polarity = 1 if p[i] > 0 else -1
-        count = level[yi, xi] + polarity
-        level[yi, xi] = count
+        before = level[yi, xi]
+        after = before + polarity
+        level[yi, xi] = after
         if ti <= t_latent:
             at_latent[yi, xi] += polarity
         offset = float(ti - t_start)
+        lo = min(max(before, -reach), reach) + reach
+        hi = min(max(after, -reach), reach) + reach
         for k in range(kinds):
-            before = gain[yi, xi, k]
-            if abs(count) < exact_below[k]:
-                after = before * (up[k] if polarity > 0 else down[k])
-            else:
-                exponent = contrasts[k] * count
-                after = math.exp(min(max(exponent, -MAX_EXPONENT), MAX_EXPONENT))
-            gain[yi, xi, k] = after
-            weighted[yi, xi, k] += (after - before) * offset
+            weighted[yi, xi, k] += (gains[k, hi] - gains[k, lo]) * offset
     span = float(t_end - t_start)
     for yy in range(height):
         for xx in range(width):
             if level[yy, xx] == 0 and at_latent[yy, xx] == 0 and weighted[yy, xx, 0] == 0.0:
                 continue  # no events (or they cancel at one instant): gain 1
+            end = min(max(level[yy, xx], -reach), reach) + reach
             for k in range(kinds):
                 exponent = min(max(-contrasts[k] * at_latent[yy, xx], -MAX_EXPONENT),
                                MAX_EXPONENT)
-                mean = math.exp(exponent) * (gain[yy, xx, k] - weighted[yy, xx, k] / span)
+                mean = math.exp(exponent) * (gains[k, end] - weighted[yy, xx, k] / span)
                 out[k, yy, xx] = min(max(mean, 0.0), 1e30)
     return -1
