@@ -37,3 +37,10 @@ def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(options) == {"eager", "channels-last"} and options["eager"]["vs_eager"] == 1.0
     assert options["channels-last"]["vs_eager"] == pytest.approx(
         options["channels-last"]["stream_fps"] / options["eager"]["stream_fps"], rel=0.02)
+
+
+def test_a_network_that_is_neither_a_kind_nor_a_file_is_named(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stream", "--kinds", "missing.safetensors"]) == 2
+    assert "'missing.safetensors' is neither realtime, paper nor an existing" in \
+        capsys.readouterr().err

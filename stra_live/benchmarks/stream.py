@@ -76,9 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         choices=sorted(OPTION_SETS),
                         help="speed options timed beside eager on the real-time network "
                              "(none: skip)")
-    parser.add_argument("--kinds", nargs="+", default=["realtime", "paper"],
-                        choices=["realtime", "paper"],
-                        help="configurations; the first is the headline (the app's CPU default)")
+    parser.add_argument("--kinds", nargs="+", default=["realtime", "paper"], type=network_kind,
+                        help="networks: realtime, paper (the shipped weights) or a "
+                             ".safetensors file; the first is the headline")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> dict:
           f"{sum(len(p.events) for p in packets)} events, torch threads "
           f"{torch.get_num_threads()}, best of {args.rounds} alternating rounds")
     results = {}
-    for kind in args.kinds:
+    labels = [Path(k).stem if k.endswith(".safetensors") else k for k in args.kinds]
+    for kind, label in zip(args.kinds, labels, strict=True):
         runtime = ModelRuntime(load_network(kind), torch.device("cpu"))
         stream_fps, p50, p95, naive_fps, two_fps = 0.0, 0.0, 0.0, 0.0, 0.0
         for _ in range(args.rounds):
@@ -102,24 +103,24 @@ def run(args: argparse.Namespace) -> dict:
                 stream_fps, p50, p95 = fps, latency_p50, latency_p95
             naive_fps = max(naive_fps, measure_naive(runtime, packets))
             two_fps = max(two_fps, measure_two_workers(runtime, packets))
-        results[kind] = {
+        results[label] = {
             "stream_fps": round(stream_fps, 2), "naive_fps": round(naive_fps, 2),
             "speedup": round(stream_fps / naive_fps, 2),
             "latency_p50_ms": round(p50, 1), "latency_p95_ms": round(p95, 1),
             "two_workers_fps": round(two_fps, 2),
             "two_workers_speedup": round(two_fps / naive_fps, 2),
         }
-        print(f"{kind:>9}: streaming {stream_fps:6.1f} fps | naive {naive_fps:6.1f} fps | "
+        print(f"{label:>9}: streaming {stream_fps:6.1f} fps | naive {naive_fps:6.1f} fps | "
               f"speedup {stream_fps / naive_fps:4.2f}x | "
               f"latency p50 {p50:.1f} ms, p95 {p95:.1f} ms | "
               f"two workers {two_fps:6.1f} fps ({two_fps / naive_fps:4.2f}x naive)")
-    headline = dict(results[args.kinds[0]])
-    headline["configuration"] = args.kinds[0]
+    headline = dict(results[labels[0]])
+    headline["configuration"] = labels[0]
     headline["threads"] = torch.get_num_threads()
     if args.options:
         headline["options"] = measure_options(packets, args.options, args.rounds)
-    for kind in args.kinds[1:]:
-        headline.update({f"{kind}_{key}": value for key, value in results[kind].items()})
+    for label in labels[1:]:
+        headline.update({f"{label}_{key}": value for key, value in results[label].items()})
     return headline
 
 
@@ -128,11 +129,22 @@ def app_threads() -> int:
     return load_config(LiveConfig, CONFIG_DIR / "live.yaml").engine.cpu_threads
 
 
+def network_kind(value: str) -> str:
+    """argparse type of ``--kinds``: a shipped kind or an existing checkpoint file."""
+    if value in ("realtime", "paper") or (value.endswith(".safetensors") and Path(value).is_file()):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"{value!r} is neither realtime, paper nor an existing .safetensors file")
+
+
 def load_network(kind: str) -> STRA:
-    """The shipped weights of ``kind``, or its architecture with random weights if absent.
+    """The shipped weights of ``kind`` (or a checkpoint file), or the kind's architecture
+    with random weights if its file is absent.
 
     Speed does not depend on the weights, so the benchmark runs before training too.
     """
+    if kind.endswith(".safetensors"):
+        return load_checkpoint(kind)[0]
     path = default_weights(kind)  # type: ignore[arg-type]
     if Path(path).exists():
         model, _, _ = load_checkpoint(path)

@@ -88,7 +88,7 @@ def _gain_kernel(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
     weighted = np.zeros((height, width, kinds), np.float64)
     # g = exp(c C) for every level C the clamp leaves distinct, looked up rather than
     # multiplied up (exact, and no (H, W, K) array of running products to allocate).
-    reach = int(math.ceil(MAX_EXPONENT / contrasts.min()))
+    reach = int(MAX_EXPONENT / contrasts.min()) + 1
     gains = np.empty((kinds, 2 * reach + 1), np.float64)
     for k in range(kinds):
         for n in range(-reach, reach + 1):
