@@ -63,7 +63,7 @@ def test_round_trip_through_a_mapping() -> None:
 
 def test_paper_config_has_the_papers_size() -> None:
     config = load_config(ModelConfig, default_config("paper"))
-    assert (config.channels, config.res_units, config.bins) == (32, 8, 5)
+    assert (config.channels, config.res_units, config.raw_channels) == (32, 8, 5)
     assert config.use_events and config.use_tmb and config.use_sfb
     count = count_parameters(STRA(config))
     assert abs(count - PAPER_PARAMETERS) / PAPER_PARAMETERS < 0.15, count

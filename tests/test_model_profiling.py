@@ -36,7 +36,7 @@ def test_peak_activation_tracker_counts_live_tensors_once() -> None:
 def test_paper_model_on_one_davis_frame_stays_under_500_mb() -> None:
     model = STRA(load_config(ModelConfig, default_config("paper"))).eval()
     frames = torch.rand(1, 3, 180, 240)
-    voxels = torch.randn(1, 3, model.config.bins, 180, 240)
+    voxels = torch.randn(1, 3, model.config.raw_channels, 180, 240)
     captured = {}
 
     def run() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.representation import InputRepresentation
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import paired_windows
 from stra_live.event_index import EventIndex
@@ -79,7 +80,7 @@ def test_paired_triplet_equals_the_protocol_on_the_whole_recording() -> None:
 def test_voxels_hold_each_windows_own_events() -> None:
     recording = ramp_recording()
     triplet = random_triplet(recording, np.random.default_rng(3), (3, 3))
-    sample = triplet_sample(triplet, EventIndex(recording.events), bins=4)
+    sample = triplet_sample(triplet, EventIndex(recording.events), InputRepresentation(bins=4))
     assert sample.frames.shape == (3, H, W) and sample.voxels.shape == (3, 4, H, W)
     assert sample.target.shape == (1, H, W)
     for window, voxel in zip(triplet, sample.voxels, strict=True):
