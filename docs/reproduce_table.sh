@@ -5,7 +5,7 @@
 # unknown asymmetric thresholds, mismatch, lag, noise and hot pixels), scored by
 # PROTOCOL.md for k = 7 and k = 13. Run from the repository root after `make setup`.
 # Usage: bash docs/reproduce_table.sh [ROW...]   (rows: blurry edi edi_best realtime
-# realtime_v2 realtime_v1 paper realtime_edi ablations; default: all)
+# realtime_v1 paper realtime_edi ablations; default: all)
 set -euo pipefail
 bin=.venv/bin
 textures=(camera coffee gravel page chelsea edge_noise)
@@ -28,16 +28,14 @@ score() {  # label, then stra-eval options
     done
   done
 }
-rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best realtime realtime_v2 realtime_v1 paper realtime_edi ablations)
+rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best realtime realtime_v1 paper realtime_edi ablations)
 for row in "${rows[@]}"; do
   case $row in
     blurry) score blurry --method blurry ;;
     edi) score "EDI c=0.18" --method edi ;;
     edi_best) score "EDI best c (oracle)" --method edi_best ;;
-    realtime) score "STRA real-time (exact EDI input, CPU default)" --method stra \
+    realtime) score "STRA real-time (slim, CPU default)" --method stra \
       --checkpoint models/weights/stra_realtime.safetensors ;;
-    realtime_v2) score "STRA second real-time (slim, voxel input)" --method stra \
-      --checkpoint models/weights/ablations/stra_realtime_v2.safetensors ;;
     realtime_v1) score "STRA first real-time" --method stra \
       --checkpoint models/weights/ablations/stra_realtime_v1.safetensors ;;
     paper) score "STRA paper (C=32, R=8)" --method stra --checkpoint models/weights/stra_paper.safetensors ;;
