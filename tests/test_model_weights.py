@@ -36,3 +36,19 @@ def test_shipped_weights_load_into_the_shipped_configs() -> None:
         expected = load_config(ModelConfig, default_config(kind))
         _, config, _ = load_checkpoint(default_weights(kind), expected=expected)
         assert config == expected
+
+
+@pytest.mark.parametrize("weights, config", [
+    ("stra_realtime_edi.safetensors", "model_realtime_edi.yaml"),
+    ("ablations/stra_realtime_edi_v1.safetensors", "model_realtime_edi_v1.yaml"),
+    ("ablations/stra_realtime_v1.safetensors", "model_realtime_v1.yaml"),
+])
+def test_other_shipped_weights_match_the_configs_that_describe_them(weights: str,
+                                                                    config: str) -> None:
+    from models.checkpoint import load_checkpoint
+    from models.config import ModelConfig
+    from stra_live.config import load_config
+
+    expected = load_config(ModelConfig, ROOT / "configs" / config)
+    _, found, _ = load_checkpoint(ROOT / "models" / "weights" / weights, expected=expected)
+    assert found == expected
