@@ -21,7 +21,7 @@ from stra_live.engine.runtime import ModelRuntime
 from stra_live.evaluation.edi import edi_deblur
 from stra_live.evaluation.protocol import window_events
 from stra_live.io.aedat4 import read_aedat4
-from stra_live.voxel.grid import events_to_voxel
+from stra_live.voxel.window import window_grids_of
 
 DOCS = Path(__file__).resolve().parent
 REAL = DOCS.parent.parent / "shared" / "data" / "real" / "davis346_aedat_test.aedat4"
@@ -43,8 +43,9 @@ def main() -> None:
     height, width = recording.resolution
     runtime = ModelRuntime.load(args.checkpoint, "cpu")
     voxels = np.stack([
-        events_to_voxel(window_events(recording.events, f.exposure_start, f.exposure_end),
-                        runtime.config.bins, height, width, f.exposure_start, f.exposure_end)
+        window_grids_of(runtime.config.representation,
+                        window_events(recording.events, f.exposure_start, f.exposure_end),
+                        f.exposure_start, f.exposure_end, (height, width))
         for f in frames
     ])
     images = np.stack([f.as_float() for f in frames])
