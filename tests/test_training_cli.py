@@ -90,3 +90,15 @@ def test_refusals_exit_with_status_2(workdir: Path, tmp_path: Path) -> None:
     assert main(["--config", str(bad), "--out", "too_big"]) == 2  # crop larger than frames
     bad.write_text("batch_size: 0\n")
     assert main(["--config", str(bad)]) == 2
+
+
+def test_a_resumed_run_does_not_need_its_warm_start_file(workdir: Path) -> None:
+    assert main(["--config", SMOKE, "--out", "donor", "--max-steps", "1"]) == 0
+    donor = workdir / "donor.safetensors"
+    (workdir / "donor/last.safetensors").rename(donor)
+    warm = workdir / "warm.yaml"
+    warm.write_text(Path(SMOKE).read_text() + f"\ninit_weights: {donor}\n")
+    assert main(["--config", str(warm), "--out", "warm", "--max-steps", "1"]) == 0
+    donor.unlink()  # moved or deleted since the run began
+    assert main(["--config", str(warm), "--out", "warm", "--resume"]) == 0
+    assert sidecar_step(workdir / "warm") == load_config(TrainConfig, SMOKE).total_steps

@@ -102,7 +102,10 @@ def run_training(config: TrainConfig, ctx: DistContext, resume: bool,
                          "or choose another --out")
     if config.threads:
         torch.set_num_threads(config.threads)
-    trainer = build_trainer(config, ctx)
+    # A resumed run takes its weights from its own checkpoint: the warm-start file it
+    # began from is neither needed nor required to still exist.
+    trainer = build_trainer(dataclasses.replace(config, init_weights=None) if resume else config,
+                            ctx)
     if resume:
         trainer.resume()
     elif ctx.is_main:
