@@ -67,7 +67,7 @@ def save_checkpoint(
 
 
 def load_checkpoint(
-    path: str | Path, expected: ModelConfig | None = None, device: str | torch.device = "cpu",
+    path: str | Path, expected: ModelConfig | None = None, device: str | torch.device = "cpu"
 ) -> tuple[STRA, ModelConfig, dict[str, Any]]:
     """Build the network a checkpoint describes and load its weights.
 
@@ -88,12 +88,12 @@ def load_checkpoint(
     path = Path(path)
     header, tensors = _read(path)
     config = _embedded_config(path, header)
-    if expected is not None:
-        found = config.differences(expected)
-        if found:
-            differences = "; ".join(f"{name} {ours!r} in the checkpoint, {theirs!r} expected"
-                                    for name, ours, theirs in found)
-            raise CheckpointError(path, f"architecture differs: {differences}")
+    if expected is not None and config != expected:
+        differences = "; ".join(
+            f"{name} {ours!r} in the checkpoint, {theirs!r} expected"
+            for name, ours, theirs in config.differences(expected)
+        )
+        raise CheckpointError(path, f"architecture differs: {differences}")
     model = STRA(config)
     _check_state(path, model, tensors)
     model.load_state_dict(tensors, strict=True)
