@@ -310,7 +310,7 @@ class StreamingEngine:
         wanted = max(self._memory_length - len(future), 0)
         if encoded_only:
             encoded = self._encoded_before(target, wanted + MAX_NEIGHBOUR_GAP - 1)
-            past = encoded[len(encoded) - min(wanted, len(encoded)):]
+            past = encoded[-wanted:] if wanted else []
         else:
             past = [self._slots[i] for i in range(target - wanted, target) if i in self._slots]
         return past, future[: self._memory_length]
