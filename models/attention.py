@@ -89,6 +89,9 @@ class Similarity(nn.Module):
         if kind == "cosine":
             self.log_temperature = nn.Parameter(torch.tensor(math.log(_INITIAL_TEMPERATURE)))
             self.position_gain = nn.Parameter(torch.tensor(1.0))
+        # The code depends only on the grid, device and dtype; building it is a dozen small
+        # ops, a visible share of a streamed step's attention on a CPU, so it is kept.
+        self._codes: dict[tuple[int, int, int, torch.device, torch.dtype], torch.Tensor] = {}
 
     @property
     def scale(self) -> float | None:
@@ -117,7 +120,11 @@ class Similarity(nn.Module):
 
     def _placed(self, x: torch.Tensor) -> torch.Tensor:
         _, d, h, w = x.shape
-        return x + self.position_gain * position_code(d, h, w, x)
+        key = (d, h, w, x.device, x.dtype)
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = position_code(d, h, w, x)
+        return x + self.position_gain * code
 
 
 def _softmax_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,

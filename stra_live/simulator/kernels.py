@@ -28,7 +28,7 @@ CROSSING_TOLERANCE = 1e-6
 """Log-intensity slack so that reaching a threshold exactly counts despite float32 rounding."""
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def count_crossings(
     frame: np.ndarray, cutoff: float, prev_log: np.ndarray, ref: np.ndarray,
     leak_drop: np.ndarray, pos_thr: np.ndarray, neg_thr: np.ndarray,
@@ -66,7 +66,7 @@ def count_crossings(
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def emit_crossings(
     counts: np.ndarray, new_log: np.ndarray, prev_log: np.ndarray, ref: np.ndarray,
     leak_drop: np.ndarray, pos_thr: np.ndarray, neg_thr: np.ndarray, last_t: np.ndarray,

@@ -22,7 +22,7 @@ def _mirror(i: int, size: int) -> int:
     return i
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _warp_kernel(texture: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (H, W) with ``texture`` sampled bilinearly at ``matrix @ [x, y, 1]``."""
     height, width = out.shape

@@ -76,7 +76,7 @@ def edi_gains(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _gain_kernel(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
                  t_start: int, t_end: int, t_latent: int, contrasts: np.ndarray,
                  out: np.ndarray) -> int:
@@ -86,13 +86,14 @@ def _gain_kernel(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
     at_latent = np.zeros((height, width), np.int32)
     # (H, W, K): one event touches the K contrasts of one pixel, kept adjacent.
     weighted = np.zeros((height, width, kinds), np.float64)
-    # g = exp(c C) for every level C the clamp leaves distinct, looked up rather than
-    # multiplied up (exact, and no (H, W, K) array of running products to allocate).
     reach = int(MAX_EXPONENT / contrasts.min()) + 1
-    gains = np.empty((kinds, 2 * reach + 1), np.float64)
-    for k in range(kinds):
-        for n in range(-reach, reach + 1):
-            gains[k, n + reach] = math.exp(min(max(contrasts[k] * n, -MAX_EXPONENT),
+    # gains[n + reach, k] = exp(c_k n) for every level n the clamp leaves distinct, so
+    # no event and no pixel calls exp (exact: past +-reach every c_k n is clamped anyway);
+    # levels-major, so one event's K gains are adjacent like its K sums.
+    gains = np.empty((2 * reach + 1, kinds), np.float64)
+    for n in range(-reach, reach + 1):
+        for k in range(kinds):
+            gains[n + reach, k] = math.exp(min(max(contrasts[k] * n, -MAX_EXPONENT),
                                                MAX_EXPONENT))
     previous = t_start
     for i in range(t.shape[0]):
@@ -114,16 +115,15 @@ def _gain_kernel(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
         lo = min(max(before, -reach), reach) + reach
         hi = min(max(after, -reach), reach) + reach
         for k in range(kinds):
-            weighted[yi, xi, k] += (gains[k, hi] - gains[k, lo]) * offset
+            weighted[yi, xi, k] += (gains[hi, k] - gains[lo, k]) * offset
     span = float(t_end - t_start)
     for yy in range(height):
         for xx in range(width):
             if level[yy, xx] == 0 and at_latent[yy, xx] == 0 and weighted[yy, xx, 0] == 0.0:
                 continue  # no events (or they cancel at one instant): gain 1
             end = min(max(level[yy, xx], -reach), reach) + reach
+            back = min(max(-at_latent[yy, xx], -reach), reach) + reach  # exp(-c C(f))
             for k in range(kinds):
-                exponent = min(max(-contrasts[k] * at_latent[yy, xx], -MAX_EXPONENT),
-                               MAX_EXPONENT)
-                mean = math.exp(exponent) * (gains[k, end] - weighted[yy, xx, k] / span)
+                mean = gains[back, k] * (gains[end, k] - weighted[yy, xx, k] / span)
                 out[k, yy, xx] = min(max(mean, 0.0), 1e30)
     return -1
