@@ -7,8 +7,10 @@ import json
 import pytest
 import torch
 
-from stra_live.benchmarks.stream import app_threads
+from models.weights import default_weights
 from stra_live.cli.bench import main
+from stra_live.config import CONFIG_DIR, load_config
+from stra_live.engine.config import LiveConfig
 
 
 @pytest.mark.timeout(300)
@@ -21,16 +23,21 @@ def test_stream_benchmark_prints_its_json_keys(capsys: pytest.CaptureFixture[str
 
 
 def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["stream", "--frames", "3", "--kinds", "realtime", "--rounds", "2",
-                 "--options", "channels-last"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    figures = json.loads(last)
+    second = str(default_weights("realtime"))
+    assert main(["stream", "--frames", "3", "--kinds", "realtime", second, "--rounds", "2",
+                 "--options", "channels-last", "--app-options"]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    figures = json.loads(printed[-1])
     for key in ("stream_fps", "naive_fps", "speedup", "latency_p50_ms", "latency_p95_ms",
                 "two_workers_fps", "two_workers_speedup"):
         assert figures[key] > 0, key
     assert figures["configuration"] == "realtime"
     # The app's thread setting (configs/live.yaml) unless --threads overrides it.
-    assert figures["threads"] == app_threads()
+    assert figures["threads"] == load_config(LiveConfig, CONFIG_DIR / "live.yaml").engine.cpu_threads
+    # A second network is reported under its file's name, with its cost against the first.
+    assert figures["stra_realtime_step_cost_ratio"] == pytest.approx(
+        figures["stream_fps"] / figures["stra_realtime_stream_fps"], rel=0.02)
+    assert any(line.strip() == "networks run channels-last" for line in printed)
     assert figures["speedup"] == pytest.approx(figures["stream_fps"] / figures["naive_fps"],
                                                rel=0.02)
     options = figures["options"]

@@ -79,13 +79,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kinds", nargs="+", default=["realtime", "paper"], type=network_kind,
                         help="networks: realtime, paper (the shipped weights) or a "
                              ".safetensors file; the first is the headline")
+    parser.add_argument("--app-options", action="store_true",
+                        help="run the networks with the app's speed options "
+                             "(engine.channels_last and engine.compile in configs/live.yaml) "
+                             "instead of eager")
 
 
 def run(args: argparse.Namespace) -> dict:
     """Print per-configuration figures; return the headline configuration's JSON dict."""
     if args.rounds < 1 or args.frames < 1:
         raise SystemExit("--rounds and --frames must be >= 1")
-    threads = app_threads() if args.threads is None else args.threads
+    engine_config = load_config(LiveConfig, CONFIG_DIR / "live.yaml").engine
+    threads = engine_config.cpu_threads if args.threads is None else args.threads
     if threads:
         torch.set_num_threads(threads)
     packets = record_stream(args.frames + 1)
@@ -93,7 +98,11 @@ def run(args: argparse.Namespace) -> dict:
           f"{sum(len(p.events) for p in packets)} events, torch threads "
           f"{torch.get_num_threads()}, best of {args.rounds} alternating rounds")
     labels = [Path(k).stem if k.endswith(".safetensors") else k for k in args.kinds]
-    runtimes = [ModelRuntime(load_network(kind), torch.device("cpu")) for kind in args.kinds]
+    speed = (SpeedOptions(engine_config.channels_last, engine_config.compile)
+             if args.app_options else SpeedOptions())
+    print(f"  networks run {speed.label}")
+    runtimes = [ModelRuntime(apply_speed_options(load_network(kind), speed), torch.device("cpu"))
+                for kind in args.kinds]
     best = {label: {"stream": (0.0, 0.0, 0.0), "naive": 0.0, "two": 0.0} for label in labels}
     # Round by round over every network, so a burst of load from another process on a
     # shared machine hits all of them alike and their ratio stays fair.
@@ -134,11 +143,6 @@ def run(args: argparse.Namespace) -> dict:
     for label in labels[1:]:
         headline.update({f"{label}_{key}": value for key, value in results[label].items()})
     return headline
-
-
-def app_threads() -> int:
-    """The app's torch CPU thread setting (0 = torch's default)."""
-    return load_config(LiveConfig, CONFIG_DIR / "live.yaml").engine.cpu_threads
 
 
 def network_kind(value: str) -> str:

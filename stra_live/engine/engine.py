@@ -208,11 +208,11 @@ class StreamingEngine:
                             self.source_name, index)
                 self._counts["dropped"] += 1
                 continue
-            image = frame.as_float()
-            representation = self.runtime.config.representation
-            grids = self._buffer.window_grids(start, end, representation)
-            counts = grids[:representation.bins].sum(axis=0)
-            self._slots[index] = FrameSlot(index, frame, image, grids, counts, now)
+            # Only a copy of the window's events under the lock: the grids (EDI's take
+            # milliseconds) are built by a worker, not while the other one waits here.
+            self._slots[index] = FrameSlot(
+                index, frame, frame.as_float(), self._buffer.events_between(start, end),
+                self.runtime.config.representation, self.source_name, now)
         while len(self._slots) > MAX_COMPLETE_FRAMES:
             index, _ = self._slots.popitem(last=False)
             if index >= self._next_output:

@@ -1,4 +1,4 @@
-"""One complete APS frame in the stream, and the network work done on it, computed once.
+"""One complete APS frame in the stream, and the work done on it, computed once.
 
 A frame is the T+1, then T, then T-1 input of three consecutive outputs, and
 its event sequence is a "future" then a "past" TMB memory entry. A
@@ -6,7 +6,9 @@ its event sequence is a "future" then a "past" TMB memory entry. A
 streaming engine never encodes anything twice. Two workers may ask for the
 same slot at once (the encoder working ahead, the decoder needing it now):
 each slot's lock makes the second wait for the first's result instead of
-computing it again.
+computing it again. The window's raw grids (voxel bins, EDI gains) are part of
+that work: the engine only copies the window's events into the slot, under
+its lock, so the grids are built on a worker while the other one keeps going.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import numpy as np
 import torch
 
 from models.encodings import EventEncoding, FrameEncoding, MemoryEntry
+from models.representation import InputRepresentation
 from stra_live.engine.runtime import ModelRuntime
 from stra_live.events import Frame
+from stra_live.voxel.window import window_grids_of
 
 
 @dataclass
@@ -46,18 +50,21 @@ class FrameSlot:
         index: running index of the frame in the stream.
         frame: the APS frame.
         image: (H, W) float32 in [0, 1].
-        voxel: (raw_channels, H, W) float32 raw grids of the exposure window
-            (:func:`stra_live.voxel.window.window_grids`).
-        event_image: (H, W) float32 signed event count of the exposure window.
+        events: (N,) EVENT_DTYPE copy of the exposure window's events, in time
+            order; dropped once the grids are built.
+        representation: the network's input representation.
+        source: names the stream in error messages.
         complete_at: monotonic time at which its events were all buffered.
     """
 
     index: int
     frame: Frame
     image: np.ndarray
-    voxel: np.ndarray
-    event_image: np.ndarray
+    events: np.ndarray | None
+    representation: InputRepresentation
+    source: str
     complete_at: float
+    _grids: np.ndarray | None = None
     _padded: torch.Tensor | None = None
     _frame_encoding: FrameEncoding | None = None
     _event_encoding: EventEncoding | None = None
@@ -69,6 +76,24 @@ class FrameSlot:
     def centre_us(self) -> int:
         """Centre of the exposure window, microseconds."""
         return (self.frame.exposure_start + self.frame.exposure_end) // 2
+
+    @property
+    def voxel(self) -> np.ndarray:
+        """(raw_channels, H, W) float32 raw grids of the exposure window, built on first use
+        (:func:`stra_live.voxel.window.window_grids`)."""
+        with self._lock:
+            if self._grids is None:
+                assert self.events is not None
+                self._grids = window_grids_of(
+                    self.representation, self.events, self.frame.exposure_start,
+                    self.frame.exposure_end, self.frame.resolution, source=self.source)
+                self.events = None
+            return self._grids
+
+    @property
+    def event_image(self) -> np.ndarray:
+        """(H, W) float32 signed event count of the exposure window."""
+        return self.voxel[:self.representation.bins].sum(axis=0)
 
     def padded(self, runtime: ModelRuntime) -> torch.Tensor:
         """The padded image tensor on the runtime's device."""
