@@ -118,6 +118,34 @@ def test_every_frame_and_sequence_is_encoded_once() -> None:
     assert engine.work.decodes == 6
 
 
+def test_pushing_only_copies_a_window_and_a_worker_builds_its_grids_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The grids (EDI's take milliseconds) must not be built inside push, which holds the
+    # engine's lock that the decoder thread needs; a worker builds them, once per frame.
+    import stra_live.engine.slots as slots
+
+    built: list[int] = []
+    real = slots.window_grids_of
+
+    def counting(*args: object, **kwargs: object) -> np.ndarray:
+        built.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(slots, "window_grids_of", counting)
+    runtime = tiny_runtime(representation=InputRepresentation("voxel_edi", 3, (0.18, 0.3)))
+    frames, events = synthetic_stream(4)
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events):
+        engine.push(packet)
+    assert len(engine._slots) == 4 and not built
+    slot = engine._slots[0]
+    expected = window_grids_of(runtime.config.representation, events, frames[0].exposure_start,
+                               frames[0].exposure_end, (HEIGHT, WIDTH))
+    assert engine.prepare("next") == 4 and len(built) == 4
+    np.testing.assert_array_equal(slot.voxel, expected)
+    assert slot.events is None and len(built) == 4  # the copy is released, nothing rebuilt
+
+
 def test_causal_mode_outputs_without_waiting_for_the_next_frame() -> None:
     runtime = tiny_runtime()
     frames, events = synthetic_stream(3)
