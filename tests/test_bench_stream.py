@@ -33,7 +33,8 @@ def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
         assert figures[key] > 0, key
     assert figures["configuration"] == "realtime"
     # The app's thread setting (configs/live.yaml) unless --threads overrides it.
-    assert figures["threads"] == load_config(LiveConfig, CONFIG_DIR / "live.yaml").engine.cpu_threads
+    app = load_config(LiveConfig, CONFIG_DIR / "live.yaml").engine
+    assert figures["threads"] == app.cpu_threads
     # A second network is reported under its file's name, with its cost against the first.
     assert figures["stra_realtime_step_cost_ratio"] == pytest.approx(
         figures["stream_fps"] / figures["stra_realtime_stream_fps"], rel=0.02)
