@@ -16,10 +16,9 @@ once (the GUI thread never waits); the threads write everything queued, close
 the files and report through ``on_finished``.
 
 Nothing is dropped, and nothing is converted event by event: events are
-packed from the packet's arrays at NumPy speed straight into dv's layout
-(:class:`~stra_live.io.aedat4.Aedat4Writer`; the bytes are those of the dv
-``EventStore`` a camera gave, which is slower to export), frames that came
-from dv are written from their ``dv.Frame`` (``Packet.raw``). Events are gathered for at most
+packed from the packet's arrays at NumPy speed straight into dv's layout,
+frames that came from dv are written from their ``dv.Frame``
+(:mod:`stra_live.recording.session_file`). Events are gathered for at most
 ``flush_interval_s`` and then written in one packet, so a ``kill -9`` loses at
 most that much (plus any backlog) of what the recorder was given.
 
@@ -42,15 +41,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from stra_live.events import Frame
 from stra_live.io.aedat4_writer import DEBLURRED_STREAM, Aedat4Writer
 from stra_live.recording.config import RecordConfig
 from stra_live.recording.mp4_thread import VideoThread
 from stra_live.recording.priority import lower_this_thread
+from stra_live.recording.session_file import SessionFile
 from stra_live.recording.summary import (
     RecordingSummary,
     describe_error,
@@ -68,7 +66,6 @@ RecorderConfig = RecordConfig
 """The recorder's settings are the ``record`` section of ``configs/live.yaml``."""
 
 _MIB = 1 << 20
-_MAX_BATCH_EVENTS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -119,22 +116,22 @@ class SessionRecorder:
         self.aedat4_path = self.folder / f"{stem}.aedat4"
         self.video_path = self.folder / f"{stem}_side_by_side.mp4" if record_mp4 else None
         streams = (DEBLURRED_STREAM,) if with_frames else ()
-        self._aedat4: Aedat4Writer | None = open_aedat4(
+        writer = open_aedat4(
             self.aedat4_path, self.resolution, with_frames=with_frames,
             extra_frame_streams=streams, compression=self.config.compression,
             thread_setup=lower_this_thread)
+        # None once the files are closed (at the end, or by the first failure).
+        self._file: SessionFile | None = SessionFile(writer, self.resolution, self._check_space)
         self._video: VideoThread | None = None
         if self.video_path is not None:
             try:
                 video = open_video(self.video_path, self.resolution, fps=self.config.fps,
                                    quality=self.config.mp4_quality)
             except BaseException:
-                self._aedat4.close()
+                writer.close()
                 raise
             self._video = VideoThread(video, self.resolution, self._fail)
-        self._counts = dict.fromkeys(("events", "frames", "deblurred", "skipped"), 0)
-        self._span: list[int] = []  # [first, last] timestamp written
-        self._last_result_t: int | None = None
+        self._written = self._file  # its figures, also once the file is closed
         self._error: str | None = None
         self._accepting = True
         self._finished = threading.Event()
@@ -145,9 +142,6 @@ class SessionRecorder:
         self._started = time.monotonic()
         self._lock = threading.Condition()
         self._queue: queue.SimpleQueue[tuple[Packet | _Result, int] | None] = queue.SimpleQueue()
-        self._batch: list[Any] = []
-        self._batch_count = 0
-        self._batch_since = 0.0
         self._thread = threading.Thread(target=self._run, name="stra-recorder", daemon=True)
         self._thread.start()
         log.info("recording into %s", self.aedat4_path)
@@ -214,15 +208,15 @@ class SessionRecorder:
     def summary(self) -> RecordingSummary:
         """The figures so far (final once :attr:`finished`); cheap, never waits."""
         paths = tuple(p for p in (self.aedat4_path, self.video_path) if p is not None)
-        aedat4 = self._aedat4
-        size = aedat4.bytes_written if aedat4 is not None else file_size(self.aedat4_path)
-        span = self._span
+        file = self._file
+        size = file.writer.bytes_written if file is not None else file_size(self.aedat4_path)
+        span, counts = self._written.span, self._written.counts
         duration = (span[1] - span[0]) / 1e6 if len(span) == 2 else 0.0
         return RecordingSummary(
-            paths=paths, events_written=self._counts["events"],
-            frames_written=self._counts["frames"], deblurred_written=self._counts["deblurred"],
+            paths=paths, events_written=counts["events"], frames_written=counts["frames"],
+            deblurred_written=counts["deblurred"],
             video_frames_written=self._video.frames_written if self._video else 0,
-            results_skipped=self._counts["skipped"], error=self._error, bytes_written=size,
+            results_skipped=counts["skipped"], error=self._error, bytes_written=size,
             duration_s=duration, finished=self._finished.is_set())
 
     # --- queueing (caller threads) ---------------------------------------------------
@@ -247,10 +241,10 @@ class SessionRecorder:
         elapsed = max(time.monotonic() - self._started, 1e-3)
         incoming = self._queued_bytes / elapsed / _MIB
         waiting = f"{self.config.max_queue_mb:g} MiB waiting to be written"
-        aedat4 = self._aedat4
-        io_s = aedat4.io_seconds if aedat4 is not None else 0.0
+        writer = self._file.writer if self._file is not None else None
+        io_s = writer.io_seconds if writer is not None else 0.0
         if io_s > 0.5 * self._busy_s:
-            rate = (aedat4.bytes_written / io_s / _MIB) if aedat4 is not None and io_s else 0.0
+            rate = (writer.bytes_written / io_s / _MIB) if writer is not None and io_s else 0.0
             return (f"recording stopped: the disk is too slow ({waiting}; it writes "
                     f"{rate:.1f} MiB/s, the stream brings {incoming:.1f} MiB/s)")
         return (f"recording stopped: the CPU is too busy to encode the stream ({waiting}; "
@@ -273,22 +267,23 @@ class SessionRecorder:
         lower_this_thread()
         while True:
             timeout = None
-            if self._batch:
-                timeout = max(self._batch_since + self.config.flush_interval_s
+            file = self._file
+            if file is not None and file.has_batch:
+                timeout = max(file.batch_since + self.config.flush_interval_s
                               - time.monotonic(), 0.0)
             try:
                 entry = self._queue.get(timeout=timeout)
             except queue.Empty:
-                self._guarded(self._flush_events)
+                self._guarded(lambda file: file.flush_events())
                 continue
             if entry is None:
                 break
             item, nbytes = entry
             begun = time.monotonic()
-            self._guarded(lambda item=item: self._write(item))
+            self._guarded(lambda file, item=item: self._write(file, item))
             self._busy_s += time.monotonic() - begun
             self._release(nbytes)
-        self._guarded(self._flush_events)
+        self._guarded(lambda file: file.flush_events())
         self._close_files()
         if self._video is not None:
             self._video.finish()  # ffmpeg writes what it was given, then the MP4 is closed
@@ -297,76 +292,21 @@ class SessionRecorder:
         if self._on_finished is not None:
             self._on_finished(self.summary())
 
-    def _guarded(self, action: Callable[[], None]) -> None:
+    def _guarded(self, action: Callable[[SessionFile], None]) -> None:
+        file = self._file
+        if file is None:  # a failure closed the files
+            return
         try:
-            if self._aedat4 is not None:  # None once a failure closed the files
-                action()
+            action(file)
         except Exception as error:  # the writer thread must never die silently
             self._fail(f"recording stopped: {describe_error(error)}")
             self._close_files()  # the writer may be broken: keep what is on disk as it is
 
-    def _write(self, item: Packet | _Result) -> None:
+    def _write(self, file: SessionFile, item: Packet | _Result) -> None:
         if isinstance(item, Packet):
-            self._write_packet(item)
-            return
-        if self._last_result_t is not None and item.timestamp < self._last_result_t:
-            self._counts["skipped"] += 1
-            log.warning("result at %d us is older than the last recorded one; skipped",
-                        item.timestamp)
-            return
-        self._last_result_t = item.timestamp
-        aedat4 = self._aedat4
-        if aedat4 is not None and DEBLURRED_STREAM in aedat4.frame_streams:
-            self._check_space()
-            aedat4.write_frame(Frame(item.deblurred, item.timestamp, item.timestamp,
-                                     item.timestamp), DEBLURRED_STREAM)
-            self._counts["deblurred"] += 1
-        if self._video is not None:
+            file.write_packet(item)
+        elif file.write_result(item.timestamp, item.deblurred) and self._video is not None:
             self._video.put(item.blurry, item.deblurred)
-
-    def _write_packet(self, packet: Packet) -> None:
-        raw = packet.raw
-        if len(packet.events):
-            # Events go from the packet's arrays even when it carries its dv EventStore:
-            # the bytes written are the same, and dv's only export (EventStore.numpy(), about
-            # 50 M events/s, holding the GIL) is slower than packing the arrays (stra-bench
-            # record measures both). Raw frames are written as they are.
-            if not self._batch:
-                self._batch_since = time.monotonic()
-            self._batch.append(packet.events)
-            self._batch_count += len(packet.events)
-            if self._batch_count >= _MAX_BATCH_EVENTS:
-                self._flush_events()
-        aedat4 = self._aedat4
-        raw_frames = raw.frames if raw is not None and len(raw.frames) == len(packet.frames) \
-            else (None,) * len(packet.frames)
-        for frame, dv_frame in zip(packet.frames, raw_frames, strict=True):
-            if aedat4 is None:
-                return
-            self._check_space()
-            if dv_frame is not None and _is_grey8(dv_frame, self.resolution):
-                aedat4.write_dv_frame(dv_frame)
-            else:
-                aedat4.write_frame(frame)
-            self._counts["frames"] += 1
-            self._extend_span(frame.exposure_start)
-
-    def _flush_events(self) -> None:
-        aedat4 = self._aedat4
-        if not self._batch or aedat4 is None:
-            return
-        batch, count = self._batch, self._batch_count
-        self._batch, self._batch_count = [], 0
-        self._check_space()
-        aedat4.write_event_batch(batch)
-        self._counts["events"] += count
-        first, last = _event_time(batch[0], 0), _event_time(batch[-1], -1)
-        self._extend_span(first)
-        self._extend_span(last)
-
-    def _extend_span(self, t: int) -> None:
-        span = self._span
-        self._span = [min(span[0], t), max(span[1], t)] if span else [t, t]
 
     def _check_space(self) -> None:
         free = self._free_bytes(self.folder)
@@ -393,21 +333,10 @@ class SessionRecorder:
 
     def _close_files(self) -> None:
         """Finish both files; failures while closing are logged (the data is already out)."""
-        aedat4, self._aedat4 = self._aedat4, None
-        if aedat4 is not None:
+        file, self._file = self._file, None
+        if file is not None:
             try:
-                aedat4.close()
+                file.writer.close()
             except Exception as error:
                 log.error("closing the AEDAT4 file failed: %s", describe_error(error))
 
-
-def _event_time(part: Any, index: int) -> int:
-    if isinstance(part, np.ndarray):
-        return int(part["t"][index])
-    return int(part.getLowestTime() if index == 0 else part.getHighestTime())
-
-
-def _is_grey8(frame: Any, resolution: tuple[int, int]) -> bool:
-    image = frame.image
-    return image.dtype == np.uint8 and image.shape[:2] == resolution and \
-        (image.ndim == 2 or image.shape[2] == 1)
