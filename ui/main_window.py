@@ -6,13 +6,13 @@ The GUI thread only draws. Sources and checkpoints are opened by a worker
 (results replaced before that are counted as not drawn). Errors show in a
 non-blocking message box and in the status bar; they never stop the window.
 Pieces live in their own modules: :mod:`ui.stream_controls` (playback, filters),
-:mod:`ui.inspector_dock`, :mod:`ui.menus`, :mod:`ui.window_state` (first size).
+:mod:`ui.inspector_dock`, :mod:`ui.menus`, :mod:`ui.window_recording` (the Record
+button), :mod:`ui.window_state` (first size).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
@@ -21,18 +21,16 @@ from PyQt6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidg
 
 from stra_live.engine.config import LiveConfig
 from stra_live.engine.results import DeblurResult
-from stra_live.errors import InputError
-from stra_live.recording import RecordingSummary
 from ui.bridge import LatestSlot
 from ui.controls import Controls
 from ui.image_views import ImageViews
 from ui.inspector_dock import NEW_WEIGHTS_REASON, InspectorDock, empty_reason
-from ui.menus import WindowMenus, open_folder
-from ui.recording import RecordingSink
+from ui.menus import WindowMenus
 from ui.session import LiveSession, OpenRequest
 from ui.settings import UiConfig, read_float, read_str
 from ui.status_bar import StatusPanel
 from ui.stream_controls import StreamControls
+from ui.window_recording import RecordingMixin
 from ui.window_state import DEFAULT_SENSOR, fit_first_size, restore_geometry, save_geometry
 
 log = logging.getLogger(__name__)
@@ -41,7 +39,7 @@ EVENTS_ONLY_NOTICE = "This stream has no APS frames: deblurring needs frames; sh
 """Banner shown for events-only streams."""
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RecordingMixin, QMainWindow):
     """The STRA Live window.
 
     Args:
@@ -159,21 +157,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("attention/colormap", self.attention.colormap_box.currentText())
         self.settings.setValue("attention/opacity", self.attention.opacity)
         self.settings.sync()
-
-    @property
-    def record_folder(self) -> Path:
-        """Where the record button writes (settings override configs/live.yaml)."""
-        return Path(read_str(self.settings, "record/folder", str(self.config.record.folder)))
-
-    def set_record_folder(self, folder: str) -> None:
-        """Record into ``folder`` from now on (remembered between runs)."""
-        self.settings.setValue("record/folder", folder)
-        self.status.showMessage(f"Recordings go to {folder}", 5000)
-
-    def show_record_folder(self) -> None:
-        """Show the recording folder in the file manager (File > Open recording folder)."""
-        if not open_folder(self.record_folder):
-            self.show_error(f"Cannot open the recording folder {self.record_folder}")
 
     # --- stream ------------------------------------------------------------------
     def open_source(self, spec: str) -> None:
@@ -308,49 +291,6 @@ class MainWindow(QMainWindow):
         self.views.set_marker(x, y)
         self.set_attention_visible(True)
         self.attention.set_query(x, y)
-
-    # --- recording ------------------------------------------------------------------
-    def set_recording(self, recording: bool) -> None:
-        """Start or stop recording (R)."""
-        action = self.controls.record_action
-        if action.isChecked() != recording:
-            action.setChecked(recording)  # re-enters through toggled
-            return
-        if recording and self.session.recorder is None:
-            try:
-                sink = self.session.start_recording(self.record_folder, self.config.record.mp4,
-                                                    self.config.record)
-            except (OSError, RuntimeError, InputError) as error:
-                self.show_error(f"Cannot record: {error}")
-                action.setChecked(False)
-                return
-            sink.finished.connect(lambda done: self._on_recording_finished(sink, done))
-            self._record_started = time.monotonic()
-        elif not recording and self.session.recorder is not None:
-            self.session.stop_recording()  # never waits: "finished" reports the files
-            self.status.showMessage("Finishing the recording…", 15000)
-        self._show_recording()
-
-    def _on_recording_finished(self, sink: RecordingSink, done: RecordingSummary) -> None:
-        if done.error is None:
-            self.status.showMessage(
-                f"Recorded {done.events_written} events, {done.frames_written} frames, "
-                f"{done.deblurred_written} deblurred frames ({done.duration_s:.1f} s, "
-                f"{done.bytes_written / 1e6:.1f} MB) into {sink.folder}", 15000)
-
-    def _on_recording_failed(self, message: str) -> None:
-        self.controls.record_action.setChecked(False)  # the session has already stopped it
-        self._show_recording()
-        self.show_error(f"Recording stopped: {message}")
-
-    def _show_recording(self) -> None:
-        recorder = self.session.recorder
-        if recorder is None:
-            self.status.show_recording("")
-            return
-        elapsed = time.monotonic() - self._record_started
-        minutes, seconds = divmod(int(elapsed), 60)
-        self.status.show_recording(f"● REC {minutes:02d}:{seconds:02d} {recorder.describe()}")
 
     # --- drawing ------------------------------------------------------------------
     def redraw(self) -> None:
