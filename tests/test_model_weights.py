@@ -40,6 +40,7 @@ def test_shipped_weights_load_into_the_shipped_configs() -> None:
 
 @pytest.mark.parametrize("weights, config", [
     ("stra_realtime_edi.safetensors", "model_realtime_edi.yaml"),
+    ("ablations/stra_realtime_edi_step4500.safetensors", "model_realtime_edi.yaml"),
     ("ablations/stra_realtime_edi_v1.safetensors", "model_realtime_edi_v1.yaml"),
     ("ablations/stra_realtime_v1.safetensors", "model_realtime_v1.yaml"),
 ])
