@@ -5,7 +5,11 @@ log files, in order, e.g. a run and its --resume continuations) and draws them
 with pyqtgraph on an offscreen Qt canvas. Usage:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/plot_training.py runs/train.log \\
-        [--label "real-time, EDI input"] [--out docs/training_curve.png]
+        [--branch runs/second.log --branch-from 4500] [--label "real-time, EDI input"] \\
+        [--out docs/training_curve.png]
+
+``--branch`` draws a second run that started from the first one's weights at
+step ``--branch-from`` (a fresh schedule, not a ``--resume``), on the same axis.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ def main() -> None:
     """Draw the curve and print its points."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("logs", type=Path, nargs="+", help="stra-train log files, in order")
+    parser.add_argument("--branch", type=Path, nargs="*", default=[],
+                        help="logs of a second run warm-started from the first")
+    parser.add_argument("--branch-from", type=int, default=0,
+                        help="the first run's step the second one started from")
     parser.add_argument("--label", default="validation PSNR")
     parser.add_argument("--out", type=Path, default=DOCS / "training_curve.png")
     args = parser.parse_args()
@@ -49,10 +57,21 @@ def main() -> None:
     widget.setLabel("left", "validation PSNR (dB)")
     widget.showGrid(x=True, y=True, alpha=0.3)
     steps, values = zip(*points, strict=True)
-    widget.plot(steps, values, pen=pg.mkPen("b", width=2), symbol="o", symbolSize=6)
+    widget.addLegend(offset=(-10, -10))
+    widget.plot(steps, values, pen=pg.mkPen("b", width=2), symbol="o", symbolSize=6,
+                name="run")
+    branch = [(args.branch_from + step, value) for step, value in read_curve(args.branch)]
+    if branch:
+        start = dict(points).get(args.branch_from)
+        branch = ([(args.branch_from, start)] if start is not None else []) + branch
+        steps, values = zip(*branch, strict=True)
+        widget.plot(steps, values, pen=pg.mkPen("r", width=2), symbol="s", symbolSize=6,
+                    name=f"second run from step {args.branch_from}")
     pyqtgraph.exporters.ImageExporter(widget.plotItem).export(str(args.out))
     for step, value in points:
         print(f"step {step:>6}: {value:.3f} dB")
+    for step, value in branch:
+        print(f"second run, step {step:>6}: {value:.3f} dB")
     print(f"wrote {args.out}")
     app.processEvents()
 
