@@ -1,4 +1,4 @@
-"""Default weight and config paths of the two shipped configurations."""
+"""Default weight and config paths of the shipped configurations, and which one a device runs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from models.weights import default_config, default_weights
+import torch
+
+from models.weights import KINDS, default_config, default_weights
+from stra_live.engine.runtime import default_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,10 +19,16 @@ def test_weights_live_in_models_weights() -> None:
     assert default_weights("realtime") == ROOT / "models" / "weights" / "stra_realtime.safetensors"
 
 
-def test_configs_exist_for_both_kinds() -> None:
-    for kind in ("paper", "realtime"):
+def test_configs_exist_for_every_kind() -> None:
+    for kind in KINDS:
         assert default_config(kind) == ROOT / "configs" / f"model_{kind}.yaml"
         assert default_config(kind).is_file()
+
+
+def test_a_cpu_runs_the_real_time_network_and_a_gpu_the_best_one() -> None:
+    # The paper configuration scores below EDI (README, Results): no device defaults to it.
+    assert default_checkpoint(torch.device("cpu")) == default_weights("realtime")
+    assert default_checkpoint(torch.device("cuda")) == default_weights("realtime_edi")
 
 
 def test_unknown_kind() -> None:
@@ -32,14 +41,13 @@ def test_shipped_weights_load_into_the_shipped_configs() -> None:
     from models.config import ModelConfig
     from stra_live.config import load_config
 
-    for kind in ("paper", "realtime"):
+    for kind in KINDS:
         expected = load_config(ModelConfig, default_config(kind))
         _, config, _ = load_checkpoint(default_weights(kind), expected=expected)
         assert config == expected
 
 
 @pytest.mark.parametrize("weights, config", [
-    ("stra_realtime_edi.safetensors", "model_realtime_edi.yaml"),
     ("ablations/stra_realtime_edi_step4500.safetensors", "model_realtime_edi.yaml"),
     ("ablations/stra_realtime_edi_v1.safetensors", "model_realtime_edi_v1.yaml"),
     ("ablations/stra_realtime_v1.safetensors", "model_realtime_v1.yaml"),

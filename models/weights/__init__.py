@@ -1,4 +1,5 @@
-"""Shipped network weights: ``stra_paper.safetensors`` and ``stra_realtime.safetensors``.
+"""Shipped network weights: ``stra_paper.safetensors``, ``stra_realtime.safetensors`` and
+``stra_realtime_edi.safetensors``.
 
 The files are written by training (``stra-train``) into this folder and loaded
 with :func:`models.checkpoint.load_checkpoint`; this module only names them.
@@ -15,12 +16,14 @@ WEIGHTS_DIR = weights_dir()
 """This folder (``models/weights``), found by :mod:`stra_live.resources`."""
 
 CONFIG_DIR = config_dir()
-"""The shipped ``configs/`` folder (``model_paper.yaml``, ``model_realtime.yaml``)."""
+"""The shipped ``configs/`` folder (``model_<kind>.yaml`` for each kind)."""
 
-WeightsKind = Literal["paper", "realtime"]
-"""The two shipped configurations: the paper's (C=32, R=8) and the real-time one."""
+WeightsKind = Literal["paper", "realtime", "realtime_edi"]
+"""The shipped configurations: the paper's (C=32, R=8), the real-time one (the CPU
+default) and the real-time layout with exact EDI input (the best on the test split, the
+GPU default)."""
 
-KINDS: tuple[WeightsKind, ...] = ("paper", "realtime")
+KINDS: tuple[WeightsKind, ...] = ("paper", "realtime", "realtime_edi")
 
 
 def _check(kind: str) -> None:

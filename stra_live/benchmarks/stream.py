@@ -40,7 +40,7 @@ import torch
 from models.checkpoint import load_checkpoint
 from models.config import ModelConfig
 from models.stra import STRA
-from models.weights import default_config, default_weights
+from models.weights import KINDS, default_config, default_weights
 from stra_live.config import CONFIG_DIR, load_config
 from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.engine import StreamingEngine
@@ -77,7 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="speed options timed beside eager on the real-time network "
                              "(none: skip)")
     parser.add_argument("--kinds", nargs="+", default=["realtime", "paper"], type=network_kind,
-                        help="networks: realtime, paper (the shipped weights) or a "
+                        help="networks: a shipped kind (realtime, paper, realtime_edi) or a "
                              ".safetensors file; the first is the headline")
     parser.add_argument("--app-options", action="store_true",
                         help="run the networks with the app's speed options "
@@ -147,10 +147,11 @@ def run(args: argparse.Namespace) -> dict:
 
 def network_kind(value: str) -> str:
     """argparse type of ``--kinds``: a shipped kind or an existing checkpoint file."""
-    if value in ("realtime", "paper") or (value.endswith(".safetensors") and Path(value).is_file()):
+    if value in KINDS or (value.endswith(".safetensors") and Path(value).is_file()):
         return value
     raise argparse.ArgumentTypeError(
-        f"{value!r} is neither realtime, paper nor an existing .safetensors file")
+        f"{value!r} is neither a shipped kind ({', '.join(KINDS)}) nor an existing "
+        ".safetensors file")
 
 
 def load_network(kind: str) -> STRA:

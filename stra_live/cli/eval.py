@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--method", choices=METHODS, help="what to score (default: config)")
     parser.add_argument("--checkpoint", type=existing_file,
                         help="STRA checkpoint; default: the weights the app runs on this device "
-                             "(the real-time network on CPU, the paper one on CUDA)")
+                             "(the real-time network on CPU, the EDI-input one on CUDA)")
     parser.add_argument("--blur-frames", type=positive_int, metavar="K",
                         help="sharp frames averaged per blurry frame (protocol: 7 and 13)")
     parser.add_argument("--contrast", type=positive_float, metavar="C",
