@@ -120,8 +120,7 @@ class SessionRecorder:
             self.aedat4_path, self.resolution, with_frames=with_frames,
             extra_frame_streams=streams, compression=self.config.compression,
             thread_setup=lower_this_thread)
-        # None once the files are closed (at the end, or by the first failure).
-        self._file: SessionFile | None = SessionFile(writer, self.resolution, self._check_space)
+        self._file = SessionFile(writer, self.resolution, self._check_space)
         self._video: VideoThread | None = None
         if self.video_path is not None:
             try:
@@ -131,7 +130,6 @@ class SessionRecorder:
                 writer.close()
                 raise
             self._video = VideoThread(video, self.resolution, self._fail)
-        self._written = self._file  # its figures, also once the file is closed
         self._error: str | None = None
         self._accepting = True
         self._finished = threading.Event()
@@ -209,8 +207,8 @@ class SessionRecorder:
         """The figures so far (final once :attr:`finished`); cheap, never waits."""
         paths = tuple(p for p in (self.aedat4_path, self.video_path) if p is not None)
         file = self._file
-        size = file.writer.bytes_written if file is not None else file_size(self.aedat4_path)
-        span, counts = self._written.span, self._written.counts
+        size = file_size(self.aedat4_path) if file.closed else file.writer.bytes_written
+        span, counts = file.span, file.counts
         duration = (span[1] - span[0]) / 1e6 if len(span) == 2 else 0.0
         return RecordingSummary(
             paths=paths, events_written=counts["events"], frames_written=counts["frames"],
@@ -241,10 +239,10 @@ class SessionRecorder:
         elapsed = max(time.monotonic() - self._started, 1e-3)
         incoming = self._queued_bytes / elapsed / _MIB
         waiting = f"{self.config.max_queue_mb:g} MiB waiting to be written"
-        writer = self._file.writer if self._file is not None else None
-        io_s = writer.io_seconds if writer is not None else 0.0
+        writer = self._file.writer
+        io_s = 0.0 if self._file.closed else writer.io_seconds
         if io_s > 0.5 * self._busy_s:
-            rate = (writer.bytes_written / io_s / _MIB) if writer is not None and io_s else 0.0
+            rate = writer.bytes_written / io_s / _MIB
             return (f"recording stopped: the disk is too slow ({waiting}; it writes "
                     f"{rate:.1f} MiB/s, the stream brings {incoming:.1f} MiB/s)")
         return (f"recording stopped: the CPU is too busy to encode the stream ({waiting}; "
@@ -268,13 +266,13 @@ class SessionRecorder:
         while True:
             timeout = None
             file = self._file
-            if file is not None and file.has_batch:
+            if not file.closed and file.has_batch:
                 timeout = max(file.batch_since + self.config.flush_interval_s
                               - time.monotonic(), 0.0)
             try:
                 entry = self._queue.get(timeout=timeout)
             except queue.Empty:
-                self._guarded(lambda file: file.flush_events())
+                self._guarded(SessionFile.flush_events)
                 continue
             if entry is None:
                 break
@@ -283,7 +281,7 @@ class SessionRecorder:
             self._guarded(lambda file, item=item: self._write(file, item))
             self._busy_s += time.monotonic() - begun
             self._release(nbytes)
-        self._guarded(lambda file: file.flush_events())
+        self._guarded(SessionFile.flush_events)
         self._close_files()
         if self._video is not None:
             self._video.finish()  # ffmpeg writes what it was given, then the MP4 is closed
@@ -294,7 +292,7 @@ class SessionRecorder:
 
     def _guarded(self, action: Callable[[SessionFile], None]) -> None:
         file = self._file
-        if file is None:  # a failure closed the files
+        if file.closed:  # a failure closed the files
             return
         try:
             action(file)
@@ -333,10 +331,8 @@ class SessionRecorder:
 
     def _close_files(self) -> None:
         """Finish both files; failures while closing are logged (the data is already out)."""
-        file, self._file = self._file, None
-        if file is not None:
-            try:
-                file.writer.close()
-            except Exception as error:
-                log.error("closing the AEDAT4 file failed: %s", describe_error(error))
+        try:
+            self._file.close()
+        except Exception as error:
+            log.error("closing the AEDAT4 file failed: %s", describe_error(error))
 

@@ -46,6 +46,8 @@ class SessionFile:
         counts: events, frames and deblurred frames written, and results
             skipped for arriving out of time order.
         span: [first, last] timestamp written (empty before the first).
+        closed: the file is closed (at the end, or by the recording's first failure);
+            the figures stay.
     """
 
     def __init__(self, writer: Aedat4Writer, resolution: tuple[int, int],
@@ -60,6 +62,7 @@ class SessionFile:
         self._batch_count = 0
         self.batch_since = 0.0
         """Monotonic time of the oldest events waiting in the batch."""
+        self.closed = False
 
     @property
     def has_batch(self) -> bool:
@@ -113,6 +116,12 @@ class SessionFile:
         self.counts["events"] += count
         self._extend_span(_event_time(batch[0], 0))
         self._extend_span(_event_time(batch[-1], -1))
+
+    def close(self) -> None:
+        """Close the file (once; it counts as closed even if closing raises)."""
+        if not self.closed:
+            self.closed = True
+            self.writer.close()
 
     def _extend_span(self, t: int) -> None:
         span = self.span
