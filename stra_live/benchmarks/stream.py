@@ -51,6 +51,7 @@ from stra_live.events import Frame
 from stra_live.sources.base import Packet
 from stra_live.sources.simulated import SimulatorSource, SimulatorSourceConfig
 from stra_live.voxel.buffer import RollingEventBuffer
+from stra_live.voxel.window import window_grids_of
 
 log = logging.getLogger(__name__)
 
@@ -268,8 +269,11 @@ def measure_naive(runtime: ModelRuntime, packets: list[Packet]) -> float:
         while outputs + 2 <= len(complete):
             triplet = [complete[max(outputs - 1, 0)], complete[outputs], complete[outputs + 1]]
             images = np.stack([f.as_float() for f in triplet])
-            voxels = np.stack([buffer.window_grids(f.exposure_start, f.exposure_end, representation)
-                               for f in triplet])
+            voxels = np.stack([
+                window_grids_of(representation, buffer.events_between(f.exposure_start,
+                                                                       f.exposure_end),
+                                f.exposure_start, f.exposure_end, resolution)
+                for f in triplet])
             runtime.forward(images, voxels)
             outputs += 1
     return outputs / (time.perf_counter() - start)

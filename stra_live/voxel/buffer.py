@@ -21,11 +21,9 @@ import logging
 import numpy as np
 from numba import njit
 
-from models.representation import InputRepresentation
 from stra_live.errors import InputError
 from stra_live.events import EVENT_DTYPE, validate_events
 from stra_live.voxel.grid import accumulate_voxel, check_window
-from stra_live.voxel.window import window_grids
 
 logger = logging.getLogger(__name__)
 
@@ -130,24 +128,6 @@ class RollingEventBuffer:
             accumulate_voxel(self._t[piece], self._x[piece], self._y[piece], self._p[piece],
                              t0, t1, out, source=self.source)
         return out
-
-    def window_grids(self, t0: int, t1: int, representation: InputRepresentation) -> np.ndarray:
-        """The network's raw grids of ``[t0, t1]`` (:func:`stra_live.voxel.window.window_grids`).
-
-        Raises:
-            ValueError: a window reaching before :attr:`horizon_start`.
-        """
-        check_window(1, t0, t1)
-        self._check_complete(t0)
-        pieces = self._pieces(t0, t1)
-        columns = (self._t, self._x, self._y, self._p)
-        if len(pieces) == 1:  # the usual case: the ring's own views, nothing copied
-            t, x, y, p = (column[pieces[0]] for column in columns)
-        else:  # across the wrap (or empty): EDI needs one time-ordered run of events
-            t, x, y, p = (np.concatenate([column[s] for s in pieces]) if pieces
-                          else column[:0] for column in columns)
-        return window_grids(representation, t, x, y, p, t0, t1, self.resolution,
-                            source=self.source)
 
     def event_count_image(self, t0: int, t1: int) -> np.ndarray:
         """(H, W) float32 signed event count (ON - OFF) per pixel over ``[t0, t1]``."""

@@ -1,6 +1,6 @@
 """The raw grids of one exposure window, the input of the network's representation.
 
-Everything that feeds STRA (the streaming engine's buffer, training samples,
+Everything that feeds STRA (the streaming engine's frame slots, training samples,
 evaluation) turns a window's events into these grids here, and
 :func:`models.representation.build_event_input` turns them and the blurry
 frame into the network's channels. Channels, in order: the voxel grid
