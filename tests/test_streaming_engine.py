@@ -146,6 +146,42 @@ def test_pushing_only_copies_a_window_and_a_worker_builds_its_grids_once(
     assert slot.events is None and len(built) == 4  # the copy is released, nothing rebuilt
 
 
+def test_a_slot_s_frame_half_is_free_while_a_worker_encodes_its_events() -> None:
+    # The two workers split a slot: while the encoder thread is inside the events' half,
+    # the decoder must be able to encode the frame instead of waiting for the whole slot.
+    import threading
+
+    runtime = tiny_runtime()
+    frames, events = synthetic_stream(3)
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+    for packet in packets_of(frames, events):
+        engine.push(packet)
+    slot = engine._slots[1]
+    inside, release = threading.Event(), threading.Event()
+    real = runtime.encode_events
+
+    def blocking(*args: object) -> object:
+        inside.set()
+        assert release.wait(10)
+        return real(*args)  # type: ignore[arg-type]
+
+    runtime.encode_events = blocking  # type: ignore[method-assign]
+    worker = threading.Thread(target=slot.prepare, args=(runtime, engine.work))
+    worker.start()
+    try:
+        assert inside.wait(10)
+        done = threading.Event()
+        threading.Thread(target=lambda: (slot.frame_encoding(runtime, engine.work), done.set()),
+                         daemon=True).start()
+        assert done.wait(10), "the frame's half waited for the events' half"
+        assert engine.work.frames_encoded == 1 and engine.work.events_encoded == 0
+    finally:
+        release.set()
+        worker.join(10)
+    assert slot.prepared and engine.work.frames_encoded == 1  # prepare did not encode it again
+    assert engine.work.events_encoded == 1 and engine.work.memory_entries == 2
+
+
 def test_causal_mode_outputs_without_waiting_for_the_next_frame() -> None:
     runtime = tiny_runtime()
     frames, events = synthetic_stream(3)

@@ -5,10 +5,14 @@ its event sequence is a "future" then a "past" TMB memory entry. A
 :class:`FrameSlot` computes each of those on first use and keeps it, so the
 streaming engine never encodes anything twice. Two workers may ask for the
 same slot at once (the encoder working ahead, the decoder needing it now):
-each slot's lock makes the second wait for the first's result instead of
-computing it again. The window's raw grids (voxel bins, EDI gains) are part of
-that work: the engine only copies the window's events into the slot, under
-its lock, so the grids are built on a worker while the other one keeps going.
+a lock makes the second wait for the first's result instead of computing it
+again. There are two locks, one for the frame's half of the work and one for
+the events' half (grids, event encoding, TMB entries), so the two workers can
+split a slot between them: the encoder prepares the events' half first, and a
+decoder that needs the slot meanwhile encodes the frame itself instead of
+waiting (a step's two halves then run on two cores). The window's raw grids
+(voxel bins, EDI gains) are part of that work: the engine only copies the
+window's events into the slot, so the grids are built on a worker.
 """
 
 from __future__ import annotations
@@ -70,7 +74,9 @@ class FrameSlot:
     _event_encoding: EventEncoding | None = None
     _event_encoded: bool = False
     _entries: dict[str, MemoryEntry | None] = field(default_factory=dict)
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _frame_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Re-entrant: an entry needs the event encoding, which needs the grids.
+    _event_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def centre_us(self) -> int:
@@ -81,7 +87,7 @@ class FrameSlot:
     def voxel(self) -> np.ndarray:
         """(raw_channels, H, W) float32 raw grids of the exposure window, built on first use
         (:func:`stra_live.voxel.window.window_grids`)."""
-        with self._lock:
+        with self._event_lock:
             if self._grids is None:
                 assert self.events is not None
                 self._grids = window_grids_of(
@@ -97,22 +103,25 @@ class FrameSlot:
 
     def padded(self, runtime: ModelRuntime) -> torch.Tensor:
         """The padded image tensor on the runtime's device."""
-        with self._lock:
-            if self._padded is None:
-                self._padded = runtime.padded_frame(self.image)
-            return self._padded
+        with self._frame_lock:
+            return self._padded_image(runtime)
+
+    def _padded_image(self, runtime: ModelRuntime) -> torch.Tensor:
+        if self._padded is None:
+            self._padded = runtime.padded_frame(self.image)
+        return self._padded
 
     def frame_encoding(self, runtime: ModelRuntime, counter: WorkCounter) -> FrameEncoding:
         """Encoder features of the frame (computed on first use)."""
-        with self._lock:
+        with self._frame_lock:
             if self._frame_encoding is None:
-                self._frame_encoding = runtime.encode_frame(self.padded(runtime))
+                self._frame_encoding = runtime.encode_frame(self._padded_image(runtime))
                 counter.add("frames_encoded")
             return self._frame_encoding
 
     def event_encoding(self, runtime: ModelRuntime, counter: WorkCounter) -> EventEncoding | None:
         """Encoder features of the event sequence (None for a frames-only network)."""
-        with self._lock:
+        with self._event_lock:
             if not self._event_encoded:
                 self._event_encoding = runtime.encode_events(self.voxel, self.image)
                 self._event_encoded = True
@@ -122,7 +131,7 @@ class FrameSlot:
     def memory_entry(self, role: str, runtime: ModelRuntime,
                      counter: WorkCounter) -> MemoryEntry | None:
         """TMB entry of the sequence in ``role`` ("past" or "future"), computed once per role."""
-        with self._lock:
+        with self._event_lock:
             if role not in self._entries:
                 entry = runtime.memory_entry(self.event_encoding(runtime, counter), role)
                 self._entries[role] = entry
@@ -137,10 +146,13 @@ class FrameSlot:
     def prepare(self, runtime: ModelRuntime, counter: WorkCounter) -> None:
         """Compute everything later outputs will ask of this slot, ahead of time.
 
-        The frame and event encodings and both TMB roles: whichever role the
-        decoder needs then costs it nothing.
+        The event encoding and both TMB roles, then the frame encoding: whichever
+        role the decoder needs then costs it nothing. The events' half comes
+        first because the decoder asks for frame encodings first: one that needs
+        this slot before it is ready encodes the frame while this thread is still
+        on the events.
         """
-        self.frame_encoding(runtime, counter)
         self.event_encoding(runtime, counter)
         for role in ("past", "future"):
             self.memory_entry(role, runtime, counter)
+        self.frame_encoding(runtime, counter)
