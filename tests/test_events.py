@@ -46,6 +46,7 @@ def test_make_events_rejects_unequal_columns() -> None:
     np.array([1, 0, 1], dtype=np.uint8),
     np.array([1, -1, 1], dtype=np.int8),
     np.array([1.0, -1.0, 1.0]),
+    np.array([True, True, False, False, True, False])[::2],  # a strided view of a column
 ])
 def test_signed_polarity_accepts_every_convention(raw: np.ndarray) -> None:
     signed = signed_polarity(raw)

@@ -28,6 +28,7 @@ from stra_live.recording import (
     side_by_side,
 )
 from stra_live.recording.priority import RECORDING_NICE_INCREMENT
+from stra_live.recording.video import to_grey_uint8
 from stra_live.sources.base import Packet
 
 pytestmark = pytest.mark.timeout(60)
@@ -105,6 +106,12 @@ def test_side_by_side_pads_to_even_sizes_and_converts_floats() -> None:
     assert np.all(picture[:17, 23:] == 255)  # clipped to [0, 1]
     assert np.all(picture[17] == 0)  # the padding row
     assert np.all(side_by_side(None, np.zeros(RES, np.uint8), RES)[:17, :23] == 0)
+
+
+def test_a_network_output_that_is_not_finite_still_draws() -> None:
+    # A diverged output (NaN, inf) must become black / white pixels, not garbage bytes.
+    odd = np.array([[np.nan, -np.inf, np.inf, 0.5, -0.2, 1.7]], np.float32)
+    assert to_grey_uint8(odd, (1, 6)).tolist() == [[0, 0, 255, 128, 0, 255]]
 
 
 def test_names_never_overwrite_an_earlier_session(tmp_path: Path) -> None:

@@ -37,7 +37,11 @@ def to_grey_uint8(image: np.ndarray | None, resolution: tuple[int, int]) -> np.n
         raise ValueError(f"image has shape {image.shape}, expected {tuple(resolution)}")
     if image.dtype == np.uint8:
         return image
-    return np.clip(np.rint(np.nan_to_num(image) * 255.0), 0, 255).astype(np.uint8)
+    # fmax/fmin skip NaN (NaN and -inf -> 0, +inf -> 1): one pass each, no copies.
+    scaled = np.fmax(image, 0.0, dtype=np.float32)
+    np.fmin(scaled, 1.0, out=scaled)
+    scaled *= 255.0
+    return np.rint(scaled, out=scaled).astype(np.uint8)
 
 
 def side_by_side(blurry: np.ndarray | None, deblurred: np.ndarray,
