@@ -102,3 +102,29 @@ def test_a_resumed_run_does_not_need_its_warm_start_file(workdir: Path) -> None:
     donor.unlink()  # moved or deleted since the run began
     assert main(["--config", str(warm), "--out", "warm", "--resume"]) == 0
     assert sidecar_step(workdir / "warm") == load_config(TrainConfig, SMOKE).total_steps
+
+
+def test_seed_flag_changes_the_run_and_is_recorded(workdir: Path) -> None:
+    # A second seed of an ablation is the same config with --seed: it must reach the
+    # initialisation and the crop order, and the run folder must say which seed it was.
+    for name, seed in (("seed_default", []), ("seed_5", ["--seed", "5"])):
+        assert main(["--config", SMOKE, "--out", name, "--max-steps", "1", *seed]) == 0
+    recorded = load_config(TrainConfig, workdir / "seed_5/train_config.yaml")
+    assert recorded.seed == 5 and load_config(TrainConfig, SMOKE).seed != 5
+    default, other = (load_file(workdir / f"{name}/last.safetensors")
+                      for name in ("seed_default", "seed_5"))
+    assert any(not torch.equal(default[key], other[key]) for key in default)
+    assert main(["--config", SMOKE, "--out", "seed_bad", "--seed", "-1"]) == 2
+
+
+def test_without_flag_trains_the_ablated_network(workdir: Path) -> None:
+    assert main(["--config", SMOKE, "--out", "no_sfb", "--max-steps", "1",
+                 "--without", "sfb"]) == 0
+    _, config, _ = load_checkpoint(workdir / "no_sfb/last.safetensors")
+    full = load_config(TrainConfig, SMOKE).model_config()
+    assert full.use_sfb and not config.use_sfb and config.use_tmb == full.use_tmb
+    assert main(["--config", SMOKE, "--out", "frames_only", "--max-steps", "1",
+                 "--without", "events"]) == 0
+    _, config, _ = load_checkpoint(workdir / "frames_only/last.safetensors")
+    assert not config.use_events and not config.use_tmb
+    assert main(["--config", SMOKE, "--out", "bad_part", "--without", "decoder"]) == 2

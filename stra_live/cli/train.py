@@ -9,12 +9,15 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from stra_live.cli.checks import (
     OneLineParser,
     file_with_suffix,
+    non_negative_int,
     output_dir,
     parse_or_status,
     positive_int,
@@ -22,7 +25,17 @@ from stra_live.cli.checks import (
 from stra_live.config import ConfigError, load_config
 from stra_live.errors import InputError
 
+if TYPE_CHECKING:
+    from stra_live.training.config import TrainConfig
+
 log = logging.getLogger("stra-train")
+
+ABLATIONS = {
+    "sfb": {"use_sfb": False},
+    "tmb": {"use_tmb": False},
+    "events": {"use_events": False, "use_tmb": False},  # the TMB reads event sequences
+}
+"""``--without`` choices: the ModelConfig fields each one switches off."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace | int:
@@ -40,9 +53,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace | int:
                         help="run folder (overrides out_dir)")
     parser.add_argument("--device", default=None,
                         help="auto | cpu | cuda | cuda:N (overrides device)")
+    parser.add_argument("--seed", type=non_negative_int, default=None,
+                        help="training seed: initialisation of new layers and crop order "
+                        "(overrides seed; e.g. a second seed of an ablation)")
+    parser.add_argument("--without", choices=sorted(ABLATIONS), action="append", default=[],
+                        help="ablation: train the config's network without this part "
+                        "(sfb, tmb, or events = frames only; repeatable; give it again "
+                        "with --resume)")
     parser.add_argument("--max-steps", type=positive_int, default=None,
                         help="stop after this many more steps (e.g. to time a few steps)")
     return parse_or_status(parser, argv)
+
+
+def without_parts(config: TrainConfig, parts: list[str]) -> TrainConfig:
+    """``config`` with its network's ``parts`` (keys of :data:`ABLATIONS`) switched off.
+
+    One training config then serves every ablation at the same budget, data and
+    schedule; a warm start copies the tensors the smaller network still has.
+    """
+    if not parts:
+        return config
+    fields: dict[str, bool] = {}
+    for part in parts:
+        fields.update(ABLATIONS[part])
+    return dataclasses.replace(config, model=dataclasses.replace(config.model_config(), **fields))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         out_dir = str(args.out) if args.out is not None else None
-        config = load_config(TrainConfig, args.config, out_dir=out_dir, device=args.device)
+        config = load_config(TrainConfig, args.config, out_dir=out_dir, device=args.device,
+                             seed=args.seed)
+        config = without_parts(config, args.without)
     except ConfigError as error:
         log.error("%s", error)
         return 2

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The matched-budget ablations of the EDI-input network (configs/train_ablation_edi.yaml):
+# four variants x two seeds, two runs at a time (one torch thread each, so a 2-core
+# laptop takes about 40 minutes), logs beside the runs; a finished run is skipped.
+# Then: .venv/bin/python docs/ablation_table.py
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=runs/ablation_edi
+mkdir -p "$out"
+
+train() {  # name seed [--without part]
+    local name=$1 seed=$2; shift 2
+    if [ -f "$out/${name}_$seed/best.safetensors" ]; then return; fi
+    .venv/bin/stra-train --config configs/train_ablation_edi.yaml --seed "$seed" "$@" \
+        --out "$out/${name}_$seed" > "$out/${name}_$seed.log" 2>&1
+}
+
+for seed in 1 2; do
+    train full "$seed" & train no_sfb "$seed" --without sfb & wait
+    train no_tmb "$seed" --without tmb & train frames_only "$seed" --without events & wait
+done
