@@ -56,10 +56,13 @@ def main() -> None:
         if variant != "full":
             both = [s for s in seeds if s in runs and s in full]
             if both:
-                gap = sum(full[s][0] - runs[s][0] for s in both) / len(both)
+                gaps = [full[s][0] - runs[s][0] for s in both]
+                gap = sum(gaps) / len(gaps)
                 full_spread = max(full[s][0] for s in both) - min(full[s][0] for s in both)
                 beats = gap > max(spread, full_spread)
-                margin = f"{gap:+.2f} dB ({'more' if beats else 'not more'} than the spread)"
+                per_seed = ", ".join(f"{g:+.2f}" for g in gaps)
+                margin = (f"{gap:+.2f} dB (per seed {per_seed}; "
+                          f"{'more' if beats else 'not more'} than the spread)")
         print(f"| {label} | {cells} | {mean:.2f} | {spread:.2f} | {margin} |")
 
 
