@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -149,8 +151,6 @@ def test_pushing_only_copies_a_window_and_a_worker_builds_its_grids_once(
 def test_a_slot_s_frame_half_is_free_while_a_worker_encodes_its_events() -> None:
     # The two workers split a slot: while the encoder thread is inside the events' half,
     # the decoder must be able to encode the frame instead of waiting for the whole slot.
-    import threading
-
     runtime = tiny_runtime()
     frames, events = synthetic_stream(3)
     engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
