@@ -27,6 +27,7 @@ import numpy as np
 
 from stra_live.engine.build import build_engine
 from stra_live.engine.config import LiveConfig
+from stra_live.engine.engine import StreamingEngine
 from stra_live.engine.pipeline import Pipeline, PipelineCallbacks
 from stra_live.engine.results import DeblurResult
 from stra_live.errors import InputError
@@ -155,13 +156,27 @@ def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = Non
     recording = None
     if recorder is not None:  # no window to keep responsive: wait for the files to close
         recording = recorder.recorder.stop()
-    stats = {
+    stats = _stats(source, engine, collector, video, lossless, time.monotonic() - started,
+                   out_dir)
+    if recording is not None:
+        stats["recording"] = {**dataclasses.asdict(recording),
+                              "paths": [str(path) for path in recording.paths]}
+    (out_dir / STATS_NAME).write_text(json.dumps(stats, indent=2))
+    if collector.errors and collector.written == 0:
+        raise InputError(source.name, "; ".join(collector.errors))
+    return stats
+
+
+def _stats(source: Source, engine: StreamingEngine, collector: _Collector,
+           video: SideBySideVideo, lossless: bool, wall_s: float, out_dir: Path) -> dict:
+    """The figures of ``stats.json``, without the recording's."""
+    return {
         "source": source.name,
         "resolution": list(source.resolution),
         "has_frames": source.has_frames,
         "device": engine.device_label,
         "mode": "lossless" if lossless else "realtime",
-        "wall_s": round(time.monotonic() - started, 3),
+        "wall_s": round(wall_s, 3),
         "frames_written": collector.written,
         "video_frames": video.frames_written,
         "video_fps": round(video_fps(source), 3),
@@ -170,10 +185,3 @@ def run_headless(config: LiveConfig, out_dir: Path, max_frames: int | None = Non
         "errors": collector.errors,
         **dataclasses.asdict(engine.stats()),
     }
-    if recording is not None:
-        stats["recording"] = {**dataclasses.asdict(recording),
-                              "paths": [str(path) for path in recording.paths]}
-    (out_dir / STATS_NAME).write_text(json.dumps(stats, indent=2))
-    if collector.errors and collector.written == 0:
-        raise InputError(source.name, "; ".join(collector.errors))
-    return stats
