@@ -12,7 +12,7 @@ from models.config import ModelConfig
 from models.representation import InputRepresentation
 from models.stra import STRA
 from stra_live.engine.config import EngineConfig
-from stra_live.engine.engine import LIVE_FRESH_S, StreamingEngine
+from stra_live.engine.engine import StreamingEngine
 from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
 from stra_live.events import Frame, make_events
@@ -22,16 +22,6 @@ from stra_live.voxel.window import window_grids_of
 HEIGHT, WIDTH = 30, 44
 FRAME_US = 10_000
 EXPOSURE_US = 6_000
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def tiny_runtime(seed: int = 0, **overrides: object) -> ModelRuntime:
@@ -207,11 +197,9 @@ def test_causal_mode_outputs_without_waiting_for_the_next_frame() -> None:
 def test_latest_policy_drops_and_counts_skipped_frames() -> None:
     runtime = tiny_runtime()
     frames, events = synthetic_stream(6)
-    clock = Clock()
-    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH), clock=clock)
+    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
     for packet in packets_of(frames, events):
         engine.push(packet)
-    clock.now = 1.0  # they have all waited too long to be worth deblurring in order
     result = engine.process("latest")
     # Frames 0-4 are ready (5 is 4's T+1): one frame of lag is allowed, older ones are skipped.
     assert result is not None and result.index == 3
@@ -226,16 +214,13 @@ def test_latest_policy_reads_an_encoded_stand_in_for_a_skipped_t_minus_1() -> No
     runtime = tiny_runtime()
     frames, events = synthetic_stream(8)
     packets = packets_of(frames, events)
-    clock = Clock()
     engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
-                             (HEIGHT, WIDTH), clock=clock)
+                             (HEIGHT, WIDTH))
     for packet in packets[:4]:
         engine.push(packet)
-    clock.now = 1.0
     assert engine.process("latest").index == 1
     for packet in packets[4:]:
         engine.push(packet)
-    clock.now = 2.0
     result = engine.process("latest")
     assert result.index == 5
     assert engine.work.frames_encoded == 4  # 1, 2, then 5, 6
@@ -247,51 +232,15 @@ def test_latest_policy_reads_an_encoded_stand_in_for_a_skipped_t_minus_1() -> No
 def test_latest_preparation_works_newest_first_one_frame_per_call() -> None:
     runtime = tiny_runtime()
     frames, events = synthetic_stream(6)
-    clock = Clock()
     engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
-                             (HEIGHT, WIDTH), clock=clock)
+                             (HEIGHT, WIDTH))
     for packet in packets_of(frames, events)[:5]:
         engine.push(packet)  # frames 0-4 complete: the newest output is 3 (T+1 = 4)
-    clock.now = 1.0
     assert engine.prepare("latest") == 1
     assert engine.work.frames_encoded == 1 and engine._slots[4].prepared
     assert engine.prepare("latest") == 1 and engine._slots[3].prepared
     assert engine.prepare("latest") == 1 and engine._slots[2].prepared
     assert engine.prepare("latest") == 0  # older frames would only be skipped
-
-
-def test_latest_policy_deblurs_fresh_frames_that_arrived_together_in_order() -> None:
-    # A burst (a network stream's sends delayed by a busy core): frames 0-5 arrive at
-    # once. While they are fresh the engine deblurs them in order, the encoder ahead of
-    # the decoder, instead of skipping to the last two.
-    runtime = tiny_runtime()
-    frames, events = synthetic_stream(6)
-    clock = Clock()
-    engine = StreamingEngine(runtime, EngineConfig(lookahead=1, memory_length=2),
-                             (HEIGHT, WIDTH), clock=clock)
-    for packet in packets_of(frames, events):
-        engine.push(packet)
-    assert sum(engine.prepare("latest") for _ in range(8)) == 6  # 5 down to 0, one per call
-    outputs = []
-    while (result := engine.process("latest")) is not None:
-        outputs.append(result.index)
-        clock.now += LIVE_FRESH_S / 4  # a step
-    assert outputs == [0, 1, 2, 3, 4]
-    assert result is None and engine.stats().frames_dropped == 0
-    assert engine.work.frames_encoded == 6  # the decoder encoded nothing itself
-
-
-def test_latest_policy_skips_a_ready_frame_once_it_is_no_longer_fresh() -> None:
-    runtime = tiny_runtime()
-    frames, events = synthetic_stream(6)
-    clock = Clock()
-    engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH), clock=clock)
-    for packet in packets_of(frames, events):
-        engine.push(packet)
-    assert engine.process("latest").index == 0
-    clock.now = 2 * LIVE_FRESH_S  # frames 1-3 have waited too long; 3 is within the lag
-    result = engine.process("latest")
-    assert result.index == 3 and result.stats.frames_dropped == 2
 
 
 def test_attention_maps_line_up_with_the_grid() -> None:

@@ -10,8 +10,7 @@ computed once. Missing neighbours at the ends of a stream (and T+1 when
 causal) are replaced by frame T itself.
 
 When the consumer asks for the ``latest`` frame (at most :data:`LIVE_MAX_LAG`
-behind the newest ready one, or older if it became ready less than
-:data:`LIVE_FRESH_S` ago), the frames it skips are
+behind the newest ready one), the frames it skips are
 dropped and counted; no queue grows without bound. Under overload the skipped
 frames are never encoded: the encoder works newest first, one frame at a time,
 and an output whose T-1 (or an older TMB entry) was skipped reads the nearest
@@ -32,7 +31,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,14 +60,6 @@ LIVE_MAX_LAG = 1
 last output, whose T-1 is encoded already, when it is only one behind costs one new
 encoding per output instead of two; skipping starts when the lag would grow."""
 
-LIVE_FRESH_S = 0.040
-"""A ``latest`` output may also take an older ready frame that became ready less than this
-long ago. Frames that arrive together (a network stream's sends delayed by a busy core)
-are all fresh, and at about 30 ms a step the engine deblurs them in order and catches up
-within the latency target, where the lag rule alone would skip all but the last two.
-Under sustained overload the frames behind the newest are older than this, and the lag
-rule decides as before."""
-
 MAX_NEIGHBOUR_GAP = 3
 """Under ``latest``, how many frames back an encoded stand-in for T-1 may lie."""
 
@@ -93,14 +83,11 @@ class StreamingEngine:
         resolution: sensor (height, width) of the stream.
         has_frames: False for events-only streams (only event images come out).
         source_name: names the stream in error messages.
-        clock: monotonic seconds (tests pass their own to age frames).
     """
 
     def __init__(self, runtime: ModelRuntime, config: EngineConfig, resolution: tuple[int, int],
-                 has_frames: bool = True, source_name: str = "stream",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 has_frames: bool = True, source_name: str = "stream") -> None:
         self.runtime = runtime
-        self._clock = clock
         self.resolution = resolution
         self.has_frames = has_frames
         self.source_name = source_name
@@ -146,7 +133,7 @@ class StreamingEngine:
             self._push(packet)
 
     def _push(self, packet: Packet) -> None:
-        now = self._clock()
+        now = time.monotonic()
         self._buffer.append(packet.events)
         self._event_rate.add(len(packet.events), now)
         if len(packet.events):
@@ -163,7 +150,7 @@ class StreamingEngine:
         """The stream ended: every waiting frame is complete and the last one needs no T+1."""
         with self._lock:
             self._finished = True
-            self._complete_frames(self._clock(), everything=True)
+            self._complete_frames(time.monotonic(), everything=True)
 
     def prepare(self, policy: Literal["latest", "next"] = "latest") -> int:
         """Encode complete frames that outputs will need, ahead of :meth:`process`.
@@ -182,11 +169,7 @@ class StreamingEngine:
             first = self._next_output - 1
             if policy == "latest":
                 newest = next(reversed(self._slots))
-                lowest = newest - self._lookahead - 1
-                ready = self._ready()
-                if ready:  # fresh frames older than that are outputs too
-                    lowest = min(lowest, self._live_target(ready))
-                wanted = range(newest, max(first, lowest) - 1, -1)
+                wanted = range(newest, max(first, newest - self._lookahead - 1) - 1, -1)
                 todo = [self._slots[i] for i in wanted
                         if i in self._slots and not self._slots[i].prepared][:1]
             else:
@@ -246,10 +229,13 @@ class StreamingEngine:
             self._apply_pending()
             if not self.has_frames:
                 return self._events_only(policy)
-            ready = self._ready()
+            ready = [i for i in self._slots if i >= self._next_output and self._outputtable(i)]
             if not ready:
                 return None
-            target = self._live_target(ready) if policy == "latest" else ready[0]
+            if policy == "latest":
+                target = next(i for i in ready if i >= ready[-1] - LIVE_MAX_LAG)
+            else:
+                target = ready[0]
             self._counts["dropped"] += sum(1 for i in ready if i < target)
             inputs = self._inputs(target, policy)
             self._next_output = target + 1
@@ -262,21 +248,6 @@ class StreamingEngine:
 
     def _outputtable(self, index: int) -> bool:
         return self._lookahead == 0 or index + 1 in self._slots or self._finished
-
-    def _ready(self) -> list[int]:
-        """Frames not output yet whose inputs are all complete, in order."""
-        return [i for i in self._slots if i >= self._next_output and self._outputtable(i)]
-
-    def _live_target(self, ready: list[int]) -> int:
-        """The oldest ready frame within :data:`LIVE_MAX_LAG` of the newest or still fresh."""
-        floor, now = ready[-1] - LIVE_MAX_LAG, self._clock()
-        return next(i for i in ready if i >= floor or now - self._ready_at(i) <= LIVE_FRESH_S)
-
-    def _ready_at(self, index: int) -> float:
-        """When output ``index`` became possible (its frame and T+1 complete)."""
-        following = self._slots.get(index + 1) if self._lookahead else None
-        at = self._slots[index].complete_at
-        return at if following is None else max(at, following.complete_at)
 
     def _inputs(self, target: int, policy: str) -> _OutputInputs:
         centre = self._slots[target]
@@ -312,7 +283,7 @@ class StreamingEngine:
     def _result(self, inputs: _OutputInputs, image: np.ndarray,
                 weights: AttentionWeights | None) -> DeblurResult:
         _, centre, following = inputs.frames
-        now = self._clock()
+        now = time.monotonic()
         self._latency.add(now - max(centre.complete_at, following.complete_at))
         self._output_rate.add(1, now)
         self._counts["out"] += 1
@@ -367,7 +338,7 @@ class StreamingEngine:
         start = max(end - interval + 1, self._events_cursor + 1)
         self._events_cursor = end
         image = self._buffer.event_count_image(start, end)
-        now = self._clock()
+        now = time.monotonic()
         self._output_rate.add(1, now)
         self._counts["out"] += 1
         return DeblurResult(self._counts["out"] - 1, (start + end) // 2, None, None, image,
@@ -391,7 +362,7 @@ class StreamingEngine:
             return self._stats()
 
     def _stats(self) -> EngineStats:
-        now = self._clock()
+        now = time.monotonic()
         return EngineStats(
             device=self.device_label,
             input_fps=self._input_rate.rate(now),
