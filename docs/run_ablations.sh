@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The matched-budget ablations of the EDI-input network (configs/train_ablation_edi.yaml):
 # four variants x two seeds, two runs at a time (one torch thread each; a 2-core
-# laptop took about 65 minutes), logs beside the runs; a finished run is skipped.
+# laptop took about 65-75 minutes), logs beside the runs; a finished run is skipped.
 # Then: .venv/bin/python docs/ablation_table.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
