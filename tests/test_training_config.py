@@ -21,7 +21,11 @@ def test_shipped_configs_load(name: str) -> None:
     assert isinstance(config.sim_config(), SimConfig)
     assert config.total_steps == config.epochs * config.steps_per_epoch
     assert config.crop <= min(config.sim_config().scene.resolution)
-    assert config.optim.betas == (0.9, 0.999) and config.optim.lr_gamma == 0.75
+    assert config.optim.betas == (0.9, 0.999)
+    # The paper's 25% decays, except the short ablation runs, which anneal faster so that
+    # their final weights settle (configs/train_ablation_edi.yaml says why).
+    expected_gamma = 0.5 if name == "train_ablation_edi.yaml" else 0.75
+    assert config.optim.lr_gamma == expected_gamma
 
 
 def test_defaults_are_the_papers_recipe() -> None:
