@@ -59,6 +59,11 @@ class ModelConfig:
             keys that carry a 2-D position code, times a learned temperature
             (see :mod:`models.attention`: plain dot products stayed uniform in
             training).
+        detail_channels: 0 = none; otherwise the width of a last decoder
+            level at half the stem's cell size, fed by the full-resolution
+            blurry frame and EDI images (:class:`models.unet.DetailLevel`),
+            which gives a stem of 4 back the detail its cells lose. Needs the
+            "space_to_depth" stem.
     """
 
     channels: int = 32
@@ -73,6 +78,7 @@ class ModelConfig:
     use_tmb: bool = True
     use_sfb: bool = True
     attention: Literal["dot", "cosine"] = "dot"
+    detail_channels: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.representation, dict):
@@ -106,6 +112,15 @@ class ModelConfig:
             raise ValueError(
                 "ModelConfig.stem_factor: must be >= 2 for the 'space_to_depth' stem, "
                 f"got {self.stem_factor}"
+            )
+        detail = self.detail_channels
+        if not isinstance(detail, int) or isinstance(detail, bool) or detail < 0:
+            raise ValueError(
+                f"ModelConfig.detail_channels: must be an integer >= 0, got {detail!r}"
+            )
+        if detail and self.stem != "space_to_depth":
+            raise ValueError(
+                "ModelConfig.detail_channels: a detail level needs the 'space_to_depth' stem"
             )
         if self.use_tmb and not self.use_events:
             raise ValueError("ModelConfig.use_tmb: the TMB needs events; set use_events: true")

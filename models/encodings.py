@@ -39,12 +39,16 @@ class EventEncoding:
         base: ``(B, 1, Hp, Wp)`` the image the decoder's residual is added to
             when the representation provides one (its EDI channel); None = the
             blurry frame.
+        edi: ``(B, n, Hp, Wp)`` every EDI channel of the input (the first is
+            ``base``), which a detail level reads at full resolution; None
+            when the representation has none.
     """
 
     scales: tuple[torch.Tensor, ...]
     grid: torch.Tensor | None
     shared: torch.Tensor | None
     base: torch.Tensor | None = None
+    edi: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)

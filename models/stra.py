@@ -34,7 +34,7 @@ from models.blocks import NEGATIVE_SLOPE, GridFusion, conv1x1
 from models.config import LEVELS, ModelConfig
 from models.encodings import AttentionWeights, EventEncoding, FrameEncoding, MemoryEntry
 from models.padding import crop, pad_to_multiple
-from models.unet import Decoder, Encoder
+from models.unet import Decoder, DetailLevel, Encoder
 
 NEIGHBOURS = 3
 """Frames (and event sequences) per output: T-1, T, T+1."""
@@ -86,6 +86,10 @@ class STRA(nn.Module):
         self.decoder = Decoder(
             c.channels, units, c.stem_factor, c.attention_dim if attends else None
         )
+        self.detail: DetailLevel | None = None
+        if c.detail_channels:
+            edi_images = len(c.representation.edi_contrasts) if c.use_events else 0
+            self.detail = DetailLevel(c.channels, c.detail_channels, 1 + edi_images, c.stem_factor)
 
     def pad(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
         """Pad ``(..., H, W)`` to a multiple of :attr:`stride`; returns it and (H, W)."""
@@ -115,8 +119,9 @@ class STRA(nn.Module):
         grid = self.event_grid(scales) if self.event_grid is not None else None
         shared = self.tmb.embed(grid) if self.tmb is not None and grid is not None else None
         base_channel = representation.base_channel
-        base = None if base_channel is None else event_input[:, base_channel:base_channel + 1]
-        return EventEncoding(scales=scales, grid=grid, shared=shared, base=base)
+        edi = None if base_channel is None else event_input[:, base_channel:]
+        base = None if edi is None else edi[:, :1]
+        return EventEncoding(scales=scales, grid=grid, shared=shared, base=base, edi=edi)
 
     def memory_entry(self, encoding: EventEncoding, role: Role) -> MemoryEntry:
         """TMB key and value of a neighbouring sequence ("past" = T-1, "future" = T+1)."""
@@ -162,7 +167,13 @@ class STRA(nn.Module):
             )
         context, sfb_weights, tmb_weights = self._attend(cb, events, memory, return_attention)
         base = events.base if events is not None and events.base is not None else blurry_centre
-        output = base + self.decoder(skips, context)
+        features = self.decoder.features(skips, context)
+        residual = self.decoder.tail(features)
+        if self.detail is not None:
+            edi = events.edi if events is not None else None
+            images = blurry_centre if edi is None else torch.cat([blurry_centre, edi], dim=1)
+            residual = residual + self.detail(features, images)
+        output = base + residual
         if not return_attention:
             return output, None
         height, width = blurry_centre.shape[-2:]
@@ -250,6 +261,7 @@ class STRA(nn.Module):
                 grid=take(joint.grid) if joint.grid is not None else None,
                 shared=take(joint.shared) if joint.shared is not None else None,
                 base=take(joint.base) if joint.base is not None else None,
+                edi=take(joint.edi) if joint.edi is not None else None,
             )
 
         past, current, future = pick(0), pick(1), pick(2)

@@ -81,7 +81,13 @@ class Decoder(nn.Module):
     def forward(
         self, skips: tuple[torch.Tensor, ...], context: torch.Tensor | None
     ) -> torch.Tensor:
-        """Decode.
+        """The output residual of :meth:`features` (see there for the arguments)."""
+        return self.tail(self.features(skips, context))
+
+    def features(
+        self, skips: tuple[torch.Tensor, ...], context: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Decode to the finest scale's features, before the tail.
 
         Args:
             skips: per scale, fine to coarse, ``(B, C * 2**s, h_s, w_s)``.
@@ -89,7 +95,7 @@ class Decoder(nn.Module):
                 (nothing injected, e.g. the TMB alone with an empty memory).
 
         Returns:
-            (B, 1, Hp, Wp) residual to add to the blurry centre frame.
+            (B, C, h_0, w_0) features of the finest scale (the tail's input).
         """
         if context is not None and len(self.inject) == 0:
             raise ValueError("this decoder was built without a context_dim")
@@ -101,4 +107,45 @@ class Decoder(nn.Module):
             if context is not None:
                 x = x + from_grid(self.inject[s](context), (x.shape[-2], x.shape[-1]))
             x = self.blocks[s](x)
-        return self.tail(x)
+        return x
+
+
+class DetailLevel(nn.Module):
+    """A narrow last decoder level at half the stem's cell size, fed by the images.
+
+    A space-to-depth stem of 4 runs the whole U-Net on 4x4-pixel cells, which
+    halves the cost but loses detail the residual cannot put back from 16
+    channels. This level upsamples the decoder's finest features to 2x2-pixel
+    cells (``detail_channels`` wide, a fraction of the cost of a full-width
+    level), adds a skip computed from the full-resolution images (blurry frame
+    and EDI latents), runs one res-unit and adds its residual to the coarse
+    tail's. Its last conv starts at zero, so a warm start begins from the
+    coarse network's output.
+
+    ``features: (B, C, Hp / f, Wp / f)``, ``images: (B, n, Hp, Wp)`` ->
+    ``(B, 1, Hp, Wp)``.
+    """
+
+    def __init__(self, channels: int, detail_channels: int, image_channels: int,
+                 stem_factor: int) -> None:
+        super().__init__()
+        half = stem_factor // 2
+        unshuffle: list[nn.Module] = [nn.PixelUnshuffle(half)] if half > 1 else []
+        shuffle: list[nn.Module] = [nn.PixelShuffle(half)] if half > 1 else []
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(channels, detail_channels, 2, stride=2),
+            nn.LeakyReLU(NEGATIVE_SLOPE, inplace=True),
+        )
+        self.skip = nn.Sequential(
+            *unshuffle,
+            conv3x3(image_channels * half**2, detail_channels),
+            nn.LeakyReLU(NEGATIVE_SLOPE, inplace=True),
+        )
+        self.block = ResBlock(detail_channels, 1)
+        self.tail = nn.Sequential(conv3x3(detail_channels, half**2), *shuffle)
+        nn.init.zeros_(self.tail[0].weight)
+        nn.init.zeros_(self.tail[0].bias)
+
+    def forward(self, features: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+        """Residual correction at full resolution."""
+        return self.tail(self.block(self.up(features) + self.skip(images)))

@@ -27,6 +27,8 @@ PAPER_PARAMETERS = 2.36e6
         ({"stem": "space_to_depth", "stem_factor": 1}, "stem_factor"),
         ({"stem": "pixelshuffle"}, "stem"),
         ({"use_events": False, "use_tmb": True}, "use_tmb"),
+        ({"detail_channels": -2}, "detail_channels"),
+        ({"stem": "conv", "detail_channels": 8}, "detail_channels"),
     ],
 )
 def test_bad_value_names_its_field(fields: dict, bad: str) -> None:

@@ -144,3 +144,23 @@ def test_unpadded_inputs_are_rejected():
         tiny(use_events=False, use_tmb=False).encode_events(torch.rand(1, BINS, 32, 40))
     with pytest.raises(ValueError, match="role"):
         model.memory_entry(model.encode_events(torch.rand(1, BINS, 32, 40)), "present")
+
+
+def test_detail_level_streams_like_forward_and_starts_as_a_no_op():
+    representation = {"kind": "voxel_edi", "bins": 3, "edi_contrasts": [0.18, 0.3]}
+    model = tiny(stem="space_to_depth", stem_factor=4, detail_channels=4,
+                 attention_scale=8, representation=representation)
+    frames, voxels = stream(3)
+    with torch.no_grad():
+        coarse = model(frames, voxels)[0]
+        # Its zero last conv makes a warm start begin from the coarse network's output.
+        assert model.detail is not None
+        coarse_only = model.detail
+        model.detail = None
+        torch.testing.assert_close(model(frames, voxels)[0], coarse, atol=0, rtol=0)
+        model.detail = coarse_only
+        torch.nn.init.normal_(model.detail.tail[0].weight, std=0.5)
+        expected = model(frames, voxels)[0]
+        got, _ = decode_window(model, frames, voxels)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    assert (expected - coarse).abs().max() > 1e-3
