@@ -21,6 +21,7 @@ import pytest
 
 from stra_live.events import Frame, make_events
 from stra_live.io.aedat4 import Aedat4Writer, read_aedat4
+from stra_live.io.aedat4_writer import APS_STREAM
 from stra_live.recording import (
     DEBLURRED_STREAM,
     RecorderConfig,
@@ -150,7 +151,8 @@ def test_a_full_disk_stops_the_recording_keeping_what_was_written(tmp_path: Path
         open_aedat4=functools.partial(Aedat4Writer, write=full))
     for packet in packets:
         recorder.write_packet(packet)  # never raises, also after the failure
-        recorder.wait_until_written(10)  # one packet at a time: the cut falls mid-stream
+        recorder.wait_until_written(10)
+        time.sleep(0.002)  # past the flush interval: one event packet per input packet
     recorder.write_result(0, np.zeros(RES, np.float32))
     summary = recorder.stop()
     assert summary.error is not None and "disk full" in summary.error
@@ -162,6 +164,36 @@ def test_a_full_disk_stops_the_recording_keeping_what_was_written(tmp_path: Path
     assert len(raw.frames) == len(dv_frames) == summary.frames_written
     assert 0 < len(raw.events) < 60 * 400
     np.testing.assert_array_equal(raw.events, all_events(packets)[:len(raw.events)])
+
+
+class SlowFrames(Aedat4Writer):
+    """A writer whose frames take 3 ms each and that counts its event packets."""
+
+    event_packets = 0
+
+    def write_event_batch(self, parts) -> None:  # type: ignore[no-untyped-def]
+        SlowFrames.event_packets += 1
+        super().write_event_batch(parts)
+
+    def write_frame(self, frame, stream=APS_STREAM) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(0.003)
+        super().write_frame(frame, stream)
+
+
+def test_events_are_flushed_on_time_while_the_queue_is_never_empty(tmp_path: Path) -> None:
+    # Everything is queued at once and each frame outlasts the flush interval, so the
+    # writer always finds another packet waiting: the events must still go out every
+    # interval, not only once the queue runs dry (what a kill -9 would lose).
+    SlowFrames.event_packets = 0
+    packets = make_packets(30, per_packet=100)
+    recorder = SessionRecorder(tmp_path, RES, record_mp4=False,
+                               config=RecorderConfig(flush_interval_s=0.001),
+                               open_aedat4=SlowFrames)
+    for packet in packets:
+        recorder.write_packet(packet)
+    summary = recorder.stop()
+    assert summary.error is None and summary.events_written == 30 * 100
+    assert SlowFrames.event_packets >= 20
 
 
 def dv_counts(path: Path) -> tuple[list[int], list[int]]:

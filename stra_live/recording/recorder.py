@@ -264,16 +264,13 @@ class SessionRecorder:
     def _run(self) -> None:
         lower_this_thread()
         while True:
-            timeout = None
-            file = self._file
-            if not file.closed and file.has_batch:
-                timeout = max(file.batch_since + self.config.flush_interval_s
-                              - time.monotonic(), 0.0)
             try:
-                entry = self._queue.get(timeout=timeout)
+                entry = self._queue.get(timeout=self._flush_due())
             except queue.Empty:
-                self._guarded(SessionFile.flush_events)
-                continue
+                continue  # the batch is due: the next _flush_due writes it
+            # Checked on every item too: a queue that is never empty (a busy stream, a
+            # slow disk) must not hold the events past the bound.
+            self._flush_due()
             if entry is None:
                 break
             item, nbytes = entry
@@ -289,6 +286,17 @@ class SessionRecorder:
         log.info("recording finished: %s", self.summary())
         if self._on_finished is not None:
             self._on_finished(self.summary())
+
+    def _flush_due(self) -> float | None:
+        """Flush the event batch if it is due; else seconds until it is (None: no batch)."""
+        file = self._file
+        if file.closed or not file.has_batch:
+            return None
+        remaining = file.batch_since + self.config.flush_interval_s - time.monotonic()
+        if remaining > 0:
+            return remaining
+        self._guarded(SessionFile.flush_events)
+        return None
 
     def _guarded(self, action: Callable[[SessionFile], None]) -> None:
         file = self._file
