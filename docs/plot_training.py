@@ -8,8 +8,9 @@ with pyqtgraph on an offscreen Qt canvas. Usage:
         [--branch runs/second.log --branch-from 4500] [--label "real-time, EDI input"] \\
         [--out docs/training_curve.png]
 
-``--branch`` draws a second run that started from the first one's weights at
-step ``--branch-from`` (a fresh schedule, not a ``--resume``), on the same axis.
+``--branch`` draws a later run that started from an earlier one's weights at
+step ``--branch-from`` of the plot's axis (a fresh schedule, not a ``--resume``);
+give both again for each further run (a third run from the second's best, say).
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ def main() -> None:
     """Draw the curve and print its points."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("logs", type=Path, nargs="+", help="stra-train log files, in order")
-    parser.add_argument("--branch", type=Path, nargs="*", default=[],
-                        help="logs of a second run warm-started from the first")
-    parser.add_argument("--branch-from", type=int, default=0,
-                        help="the first run's step the second one started from")
+    parser.add_argument("--branch", type=Path, nargs="+", action="append", default=[],
+                        help="logs of a later run warm-started from an earlier one (repeatable)")
+    parser.add_argument("--branch-from", type=int, action="append", default=[],
+                        help="the plot's step each --branch started from, one per --branch")
     parser.add_argument("--label", default="validation PSNR")
     parser.add_argument("--out", type=Path, default=DOCS / "training_curve.png")
     args = parser.parse_args()
@@ -60,18 +61,27 @@ def main() -> None:
     widget.addLegend(offset=(-10, -10))
     widget.plot(steps, values, pen=pg.mkPen("b", width=2), symbol="o", symbolSize=6,
                 name="run")
-    branch = [(args.branch_from + step, value) for step, value in read_curve(args.branch)]
-    if branch:
-        start = dict(points).get(args.branch_from)
-        branch = ([(args.branch_from, start)] if start is not None else []) + branch
-        steps, values = zip(*branch, strict=True)
-        widget.plot(steps, values, pen=pg.mkPen("r", width=2), symbol="s", symbolSize=6,
-                    name=f"second run from step {args.branch_from}")
-    pyqtgraph.exporters.ImageExporter(widget.plotItem).export(str(args.out))
+    if len(args.branch_from) != len(args.branch):
+        raise SystemExit("give one --branch-from per --branch")
     for step, value in points:
         print(f"step {step:>6}: {value:.3f} dB")
-    for step, value in branch:
-        print(f"second run, step {step:>6}: {value:.3f} dB")
+    drawn = dict(points)
+    colours, symbols = ("r", "g", "m", "c"), ("s", "t", "d", "x")
+    runs = zip(args.branch, args.branch_from, strict=True)
+    for number, (logs, start_step) in enumerate(runs, start=2):
+        branch = [(start_step + step, value) for step, value in read_curve(logs)]
+        if not branch:
+            continue
+        start = drawn.get(start_step)
+        branch = ([(start_step, start)] if start is not None else []) + branch
+        steps, values = zip(*branch, strict=True)
+        widget.plot(steps, values, pen=pg.mkPen(colours[(number - 2) % 4], width=2),
+                    symbol=symbols[(number - 2) % 4], symbolSize=6,
+                    name=f"run {number}, from step {start_step}")
+        drawn.update(branch)
+        for step, value in branch:
+            print(f"run {number}, step {step:>6}: {value:.3f} dB")
+    pyqtgraph.exporters.ImageExporter(widget.plotItem).export(str(args.out))
     print(f"wrote {args.out}")
     app.processEvents()
 

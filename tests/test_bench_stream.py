@@ -50,5 +50,5 @@ def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_network_that_is_neither_a_kind_nor_a_file_is_named(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stream", "--kinds", "missing.safetensors"]) == 2
-    assert "'missing.safetensors' is neither a shipped kind (paper, realtime, realtime_edi)" in \
-        capsys.readouterr().err
+    kinds = "(paper, realtime, realtime_edi, realtime_edi_detail)"
+    assert f"'missing.safetensors' is neither a shipped kind {kinds}" in capsys.readouterr().err

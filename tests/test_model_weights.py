@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from models.weights import KINDS, default_config, default_weights
 from stra_live.engine.runtime import default_checkpoint
@@ -24,10 +23,9 @@ def test_configs_exist_for_every_kind() -> None:
         assert default_config(kind).is_file()
 
 
-def test_a_cpu_runs_the_real_time_network_and_a_gpu_the_best_one() -> None:
-    # The paper configuration scores below EDI (README, Results): no device defaults to it.
-    assert default_checkpoint(torch.device("cpu")) == default_weights("realtime")
-    assert default_checkpoint(torch.device("cuda")) == default_weights("realtime_edi")
+def test_the_app_runs_the_detail_network() -> None:
+    # The paper configuration scores below EDI (README, Results): it is no default.
+    assert default_checkpoint() == default_weights("realtime_edi_detail")
 
 
 def test_unknown_kind() -> None:

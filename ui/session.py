@@ -226,7 +226,7 @@ class LiveSession(PlaybackMixin, QObject):
             return ""
         from stra_live.engine.runtime import default_checkpoint
 
-        path = self.engine_config.checkpoint or default_checkpoint(runtime.device)
+        path = self.engine_config.checkpoint or default_checkpoint()
         return describe_weights(path, runtime.config)
 
     @property

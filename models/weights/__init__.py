@@ -1,5 +1,4 @@
-"""Shipped network weights: ``stra_paper.safetensors``, ``stra_realtime.safetensors`` and
-``stra_realtime_edi.safetensors``.
+"""Shipped network weights: ``stra_<kind>.safetensors`` for each kind in :data:`KINDS`.
 
 The files are written by training (``stra-train``) into this folder and loaded
 with :func:`models.checkpoint.load_checkpoint`; this module only names them.
@@ -18,12 +17,16 @@ WEIGHTS_DIR = weights_dir()
 CONFIG_DIR = config_dir()
 """The shipped ``configs/`` folder (``model_<kind>.yaml`` for each kind)."""
 
-WeightsKind = Literal["paper", "realtime", "realtime_edi"]
-"""The shipped configurations: the paper's (C=32, R=8), the real-time one (the CPU
-default) and the real-time layout with exact EDI input (the best on the test split, the
-GPU default)."""
+WeightsKind = Literal["paper", "realtime", "realtime_edi", "realtime_edi_detail"]
+"""The shipped configurations: the paper's (C=32, R=8); the first real-time layout
+("slim": voxel input, stem 2); the same layout with exact EDI input; and the EDI-input
+network on 4x4-pixel cells with a detail level (the default)."""
 
-KINDS: tuple[WeightsKind, ...] = ("paper", "realtime", "realtime_edi")
+KINDS: tuple[WeightsKind, ...] = ("paper", "realtime", "realtime_edi", "realtime_edi_detail")
+
+DEFAULT: WeightsKind = "realtime_edi_detail"
+"""What every device runs unless told otherwise: the best network on the test split in
+all four cells, and the cheapest real-time one per streamed step (README, Results)."""
 
 
 def _check(kind: str) -> None:

@@ -28,7 +28,7 @@ import torch
 from models.config import ModelConfig
 from models.profiling import count_macs, count_parameters, peak_activation_bytes
 from models.stra import STRA
-from models.weights import default_config
+from models.weights import DEFAULT, default_config
 from stra_live.config import load_config
 
 DAVIS = (180, 240)
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `stra-bench model`."""
     parser.add_argument("--paper-config", type=Path, default=default_config("paper"),
                         help="YAML of the paper configuration (default configs/model_paper.yaml)")
-    parser.add_argument("--realtime-config", type=Path, default=default_config("realtime"),
+    parser.add_argument("--realtime-config", type=Path, default=default_config(DEFAULT),
                         help="YAML of the real-time configuration")
     parser.add_argument("--runs", type=int, default=30,
                         help="timed runs per real-time figure (default 30)")

@@ -8,8 +8,8 @@ output. Latency is the engine's: from the packet that made a frame ready to
 its deblurred output (lookahead 1 adds one frame interval of waiting on a live
 camera, which a pre-recorded stream does not show).
 
-``--options`` also times the real-time network's streamed step under each
-inference speed option (channels-last, ``torch.compile``; see
+``--options`` also times the default network's streamed step under each
+inference speed option (channels-last, folded stems, ``torch.compile``; see
 :mod:`stra_live.engine.speed`) beside eager, in the same run, with the cost
 of compiling on a cold and on a warm cache.
 
@@ -40,7 +40,7 @@ import torch
 from models.checkpoint import load_checkpoint
 from models.config import ModelConfig
 from models.stra import STRA
-from models.weights import KINDS, default_config, default_weights
+from models.weights import DEFAULT, KINDS, default_config, default_weights
 from stra_live.config import CONFIG_DIR, load_config
 from stra_live.engine.config import EngineConfig, LiveConfig
 from stra_live.engine.engine import StreamingEngine
@@ -77,14 +77,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=["channels-last", "channels-last+folded-stems", "compile",
                                  "compile+channels-last"],
                         choices=sorted(OPTION_SETS),
-                        help="speed options timed beside eager on the real-time network "
+                        help="speed options timed beside eager on the default network "
                              "(none: skip)")
-    parser.add_argument("--kinds", nargs="+", default=["realtime", "paper"], type=network_kind,
-                        help="networks: a shipped kind (realtime, paper, realtime_edi) or a "
-                             ".safetensors file; the first is the headline")
+    parser.add_argument("--kinds", nargs="+", default=["realtime", DEFAULT, "paper"],
+                        type=network_kind,
+                        help=f"networks: a shipped kind ({', '.join(KINDS)}) or a "
+                             ".safetensors file; the first is the headline and the "
+                             "reference of the step-cost ratios")
     parser.add_argument("--app-options", action="store_true",
                         help="run the networks with the app's speed options "
-                             "(engine.channels_last and engine.compile in configs/live.yaml) "
+                             "(engine.channels_last, fold_stems and compile in configs/live.yaml) "
                              "instead of eager")
 
 
@@ -289,17 +291,17 @@ def runtime_resolution(packets: list[Packet]) -> tuple[int, int]:
 
 
 def measure_options(packets: list[Packet], names: list[str], rounds: int) -> dict:
-    """Streamed-step fps of the real-time network under each option, beside eager (one run).
+    """Streamed-step fps of the default network under each option, beside eager (one run).
 
     The options take turns round by round (best round kept). Compiling is timed
     twice: on first use, and again after resetting dynamo, when inductor's
     caches are warm (what a later start of the app pays).
     """
-    runtimes = {"eager": ModelRuntime(load_network("realtime"), torch.device("cpu"))}
+    runtimes = {"eager": ModelRuntime(load_network(DEFAULT), torch.device("cpu"))}
     startup: dict[str, dict] = {}
     for name in names:
         options = OPTION_SETS[name]
-        model = apply_speed_options(load_network("realtime"), options)
+        model = apply_speed_options(load_network(DEFAULT), options)
         runtimes[name] = ModelRuntime(model, torch.device("cpu"))
         startup[name] = {"first_s": round(warm_up(runtimes[name], packets), 1)}
         if options.compile != "off":

@@ -22,17 +22,16 @@ from models.encodings import AttentionWeights, EventEncoding, FrameEncoding, Mem
 from models.padding import crop
 from models.representation import build_event_input
 from models.stra import STRA
-from models.weights import default_weights
+from models.weights import DEFAULT, default_weights
 
 log = logging.getLogger(__name__)
 
 
-def default_checkpoint(device: torch.device) -> Path:
-    """Shipped weights for a device: on CPU the real-time network, the one that keeps up
-    with a camera on two cores; on a GPU, where any of them does, the exact-EDI one, the
-    best on the test split (README, Results; the paper configuration, trained for 507 CPU
-    steps only, scores below EDI)."""
-    return default_weights("realtime_edi" if device.type == "cuda" else "realtime")
+def default_checkpoint() -> Path:
+    """The shipped weights the app runs unless told otherwise (:data:`models.weights.DEFAULT`,
+    on every device; the paper configuration, trained for 507 CPU steps only, scores below
+    EDI and is no default)."""
+    return default_weights(DEFAULT)
 
 
 class ModelRuntime:
@@ -62,7 +61,7 @@ class ModelRuntime:
             ValueError: CUDA requested but absent.
         """
         torch_device = pick_device(device)
-        path = checkpoint if checkpoint is not None else default_checkpoint(torch_device)
+        path = checkpoint if checkpoint is not None else default_checkpoint()
         model, _, _ = load_checkpoint(path, device="cpu")
         if precision == "auto":
             bf16 = torch_device.type == "cuda" and torch.cuda.is_bf16_supported()
