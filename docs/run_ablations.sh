@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# The matched-budget ablations of the EDI-input network (configs/train_ablation_edi.yaml):
-# four variants x two seeds, two runs at a time (one torch thread each; a 2-core
-# laptop took about 65-75 minutes), logs beside the runs; a finished run is skipped.
-# Then: .venv/bin/python docs/ablation_table.py
+# The matched-budget ablations of a network: `edi` (the stem-2 EDI-input network,
+# configs/train_ablation_edi.yaml, the default) or `detail` (the shipped default,
+# configs/train_ablation_detail.yaml): four variants x two seeds, two runs at a time (one
+# torch thread each; a 2-core laptop took 65-75 minutes for `edi`), logs beside the runs;
+# a finished run is skipped. Then: .venv/bin/python docs/ablation_table.py --runs runs/ablation_<name>
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=runs/ablation_edi
+name=${1:-edi}
+config=configs/train_ablation_$name.yaml
+[ -f "$config" ] || { echo "no $config (use edi or detail)" >&2; exit 2; }
+out=runs/ablation_$name
 mkdir -p "$out"
 
 train() {  # name seed [--without part]
     local name=$1 seed=$2; shift 2
     if [ -f "$out/${name}_$seed/best.safetensors" ]; then return; fi
-    .venv/bin/stra-train --config configs/train_ablation_edi.yaml --seed "$seed" "$@" \
+    .venv/bin/stra-train --config "$config" --seed "$seed" "$@" \
         --out "$out/${name}_$seed" > "$out/${name}_$seed.log" 2>&1
 }
 
