@@ -38,7 +38,7 @@ def check_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     # A second network is reported under its file's name, with its cost against the first.
     assert figures["stra_realtime_step_cost_ratio"] == pytest.approx(
         figures["stream_fps"] / figures["stra_realtime_stream_fps"], rel=0.02)
-    assert any(line.strip() == "networks run channels-last+folded-stems" for line in printed)
+    assert any(line.strip() == "networks run channels-last" for line in printed)
     assert figures["speedup"] == pytest.approx(figures["stream_fps"] / figures["naive_fps"],
                                                rel=0.02)
     options = figures["options"]

@@ -42,21 +42,6 @@ def test_channels_last_gives_the_eager_outputs() -> None:
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_folded_stems_give_the_unfolded_outputs() -> None:
-    # A stem of 4 with a 4-channel detail level: three stems to fold, each reordering
-    # 16 sub-pixels per channel, so a wrong kernel layout shows at once.
-    fields = {"stem": "space_to_depth", "stem_factor": 4, "attention_scale": 16,
-              "detail_channels": 4}
-    reference = outputs(tiny_runtime(**fields))
-    folded = tiny_runtime(**fields)
-    apply_speed_options(folded.model, SpeedOptions(channels_last=True, fold_stems=True))
-    assert not any(isinstance(m, torch.nn.PixelUnshuffle) for m in folded.model.modules())
-    got = outputs(folded)
-    assert len(got) == len(reference) == 5
-    for a, b in zip(reference, got, strict=True):
-        np.testing.assert_allclose(a, b, atol=1e-5)
-
-
 def test_a_failing_compiled_function_falls_back_to_eager_once(
         caplog: pytest.LogCaptureFixture) -> None:
     calls = []
@@ -84,4 +69,3 @@ def test_bad_compile_mode_is_named() -> None:
 def test_labels() -> None:
     assert SpeedOptions().label == "eager"
     assert SpeedOptions(channels_last=True, compile="default").label == "compile+channels-last"
-    assert SpeedOptions(channels_last=True, fold_stems=True).label == "channels-last+folded-stems"

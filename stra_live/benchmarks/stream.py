@@ -57,7 +57,6 @@ log = logging.getLogger(__name__)
 
 OPTION_SETS = {
     "channels-last": SpeedOptions(channels_last=True),
-    "channels-last+folded-stems": SpeedOptions(channels_last=True, fold_stems=True),
     "compile": SpeedOptions(compile="default"),
     "compile+channels-last": SpeedOptions(channels_last=True, compile="default"),
     "compile-max-autotune": SpeedOptions(compile="max-autotune"),
@@ -73,9 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "configs/live.yaml)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternating rounds of streaming and naive; the best of each is kept")
-    parser.add_argument("--options", nargs="*",
-                        default=["channels-last", "channels-last+folded-stems", "compile",
-                                 "compile+channels-last"],
+    parser.add_argument("--options", nargs="*", default=["channels-last", "compile",
+                                                         "compile+channels-last"],
                         choices=sorted(OPTION_SETS),
                         help="speed options timed beside eager on the default network "
                              "(none: skip)")
@@ -103,8 +101,7 @@ def run(args: argparse.Namespace) -> dict:
           f"{sum(len(p.events) for p in packets)} events, torch threads "
           f"{torch.get_num_threads()}, best of {args.rounds} alternating rounds")
     labels = [Path(k).stem if k.endswith(".safetensors") else k for k in args.kinds]
-    speed = (SpeedOptions(engine_config.channels_last, engine_config.compile,
-                          engine_config.fold_stems)
+    speed = (SpeedOptions(engine_config.channels_last, engine_config.compile)
              if args.app_options else SpeedOptions())
     print(f"  networks run {speed.label}")
     runtimes = [ModelRuntime(apply_speed_options(load_network(kind), speed), torch.device("cpu"))

@@ -21,7 +21,6 @@ def build_engine(config: EngineConfig, resolution: tuple[int, int], has_frames: 
     if config.cpu_threads:
         torch.set_num_threads(config.cpu_threads)  # process-wide: the app owns its process
     runtime = ModelRuntime.load(config.checkpoint, config.device, config.precision)
-    speed = SpeedOptions(config.channels_last, config.compile, config.fold_stems)
-    apply_speed_options(runtime.model, speed)
+    apply_speed_options(runtime.model, SpeedOptions(config.channels_last, config.compile))
     runtime.warm_up(resolution)
     return StreamingEngine(runtime, config, resolution, has_frames, source_name)

@@ -42,9 +42,6 @@ class EngineConfig:
         compile: ``torch.compile`` mode for the network's methods: "off",
             "default" or "max-autotune"; falls back to eager if compiling fails.
             Off by default: the first start compiles for minutes on a small CPU.
-        fold_stems: run each space-to-depth stem as one strided convolution
-            (:mod:`models.folding`; exact, and it skips a shuffled copy of the
-            input that costs as much as the stem's convolution on CPU).
     """
 
     checkpoint: Path | None = None
@@ -58,7 +55,6 @@ class EngineConfig:
     cpu_threads: int = 0
     channels_last: bool = True
     compile: Literal["off", "default", "max-autotune"] = "off"
-    fold_stems: bool = True
 
     def __post_init__(self) -> None:
         if self.lookahead not in (0, 1):

@@ -2,9 +2,8 @@
 
 Kept outside the runtime so that its interface (``encode_frame``,
 ``encode_events``, ``memory_entry``, ``decode``) does not change:
-:func:`apply_speed_options` folds the space-to-depth stems into strided
-convolutions (:mod:`models.folding`, exact), converts the network's weights to
-channels-last and/or wraps the four methods of the network in ``torch.compile``, each with
+:func:`apply_speed_options` converts the network's weights to channels-last
+and/or wraps the four methods of the network in ``torch.compile``, each with
 an eager fallback. ``torch.inference_mode`` is the runtime's own.
 
 Compiling: ``torch.compile`` traces a method on its first call and, on CPU,
@@ -25,8 +24,6 @@ from typing import Any, Literal
 
 import torch
 
-from models.folding import fold_stems
-
 log = logging.getLogger(__name__)
 
 COMPILED_METHODS = ("encode_frame", "encode_events", "memory_entry", "decode")
@@ -41,13 +38,10 @@ class SpeedOptions:
         channels_last: store weights (and so activations) channels-last, which
             oneDNN's CPU convolutions and CUDA tensor cores prefer.
         compile: "off" (eager), "default" or "max-autotune" (torch.compile modes).
-        fold_stems: replace each pixel_unshuffle + 3x3 conv stem by the equal
-            strided convolution (same outputs within 1e-6, no shuffled copy).
     """
 
     channels_last: bool = False
     compile: Literal["off", "default", "max-autotune"] = "off"
-    fold_stems: bool = False
 
     def __post_init__(self) -> None:
         if self.compile not in ("off", "default", "max-autotune"):
@@ -59,7 +53,6 @@ class SpeedOptions:
         parts = (["compile" if self.compile == "default" else f"compile-{self.compile}"]
                  if self.compile != "off" else [])
         parts += ["channels-last"] if self.channels_last else []
-        parts += ["folded-stems"] if self.fold_stems else []
         return "+".join(parts) or "eager"
 
 
@@ -96,8 +89,6 @@ class EagerFallback:
 
 def apply_speed_options(model: torch.nn.Module, options: SpeedOptions) -> torch.nn.Module:
     """Apply ``options`` to ``model`` in place (it stays an ``nn.Module``); returns it."""
-    if options.fold_stems:
-        fold_stems(model)
     if options.channels_last:
         model.to(memory_format=torch.channels_last)
     if options.compile != "off":
