@@ -167,8 +167,7 @@ class STRA(nn.Module):
             )
         context, sfb_weights, tmb_weights = self._attend(cb, events, memory, return_attention)
         base = events.base if events is not None and events.base is not None else blurry_centre
-        features = self.decoder.features(skips, context)
-        residual = self.decoder.tail(features)
+        residual, features = self.decoder(skips, context)
         if self.detail is not None:
             edi = events.edi if events is not None else None
             images = blurry_centre if edi is None else torch.cat([blurry_centre, edi], dim=1)

@@ -60,8 +60,8 @@ class Decoder(nn.Module):
     projected to the scale's width and bilinearly upsampled, run the scale's
     ResBlock, then upsample (transposed conv) to the next finer scale. A 3x3
     conv (and pixel_shuffle when the stem was space-to-depth) gives the output
-    residual ``(B, 1, Hp, Wp)``. ``context_dim`` None = no context (ablation
-    without SFB and TMB).
+    residual ``(B, 1, Hp, Wp)``, returned with the features it came from.
+    ``context_dim`` None = no context (ablation without SFB and TMB).
     """
 
     def __init__(
@@ -80,14 +80,8 @@ class Decoder(nn.Module):
 
     def forward(
         self, skips: tuple[torch.Tensor, ...], context: torch.Tensor | None
-    ) -> torch.Tensor:
-        """The output residual of :meth:`features` (see there for the arguments)."""
-        return self.tail(self.features(skips, context))
-
-    def features(
-        self, skips: tuple[torch.Tensor, ...], context: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Decode to the finest scale's features, before the tail.
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decode.
 
         Args:
             skips: per scale, fine to coarse, ``(B, C * 2**s, h_s, w_s)``.
@@ -95,7 +89,9 @@ class Decoder(nn.Module):
                 (nothing injected, e.g. the TMB alone with an empty memory).
 
         Returns:
-            (B, C, h_0, w_0) features of the finest scale (the tail's input).
+            (B, 1, Hp, Wp) residual to add to the blurry centre frame, and the
+            finest scale's features ``(B, C, h_0, w_0)`` it came from (what a
+            :class:`DetailLevel` refines).
         """
         if context is not None and len(self.inject) == 0:
             raise ValueError("this decoder was built without a context_dim")
@@ -107,7 +103,7 @@ class Decoder(nn.Module):
             if context is not None:
                 x = x + from_grid(self.inject[s](context), (x.shape[-2], x.shape[-1]))
             x = self.blocks[s](x)
-        return x
+        return self.tail(x), x
 
 
 class DetailLevel(nn.Module):

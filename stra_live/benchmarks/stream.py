@@ -9,7 +9,7 @@ its deblurred output (lookahead 1 adds one frame interval of waiting on a live
 camera, which a pre-recorded stream does not show).
 
 ``--options`` also times the default network's streamed step under each
-inference speed option (channels-last, folded stems, ``torch.compile``; see
+inference speed option (channels-last, ``torch.compile``; see
 :mod:`stra_live.engine.speed`) beside eager, in the same run, with the cost
 of compiling on a cold and on a warm cache.
 
@@ -84,7 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "reference of the step-cost ratios")
     parser.add_argument("--app-options", action="store_true",
                         help="run the networks with the app's speed options "
-                             "(engine.channels_last, fold_stems and compile in configs/live.yaml) "
+                             "(engine.channels_last and engine.compile in configs/live.yaml) "
                              "instead of eager")
 
 
