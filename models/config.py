@@ -64,6 +64,7 @@ class ModelConfig:
             blurry frame and EDI images (:class:`models.unet.DetailLevel`),
             which gives a stem of 4 back the detail its cells lose. Needs the
             "space_to_depth" stem.
+        detail_units: res-units of the detail level (when it has one).
     """
 
     channels: int = 32
@@ -79,6 +80,7 @@ class ModelConfig:
     use_sfb: bool = True
     attention: Literal["dot", "cosine"] = "dot"
     detail_channels: int = 0
+    detail_units: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.representation, dict):
@@ -92,7 +94,7 @@ class ModelConfig:
             raise ValueError(
                 f"ModelConfig.attention: must be 'dot' or 'cosine', got {self.attention!r}"
             )
-        for name in ("channels", "res_units", "encoder_units", "attention_dim"):
+        for name in ("channels", "res_units", "encoder_units", "attention_dim", "detail_units"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"ModelConfig.{name}: must be a positive integer, got {value!r}")

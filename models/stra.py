@@ -89,7 +89,8 @@ class STRA(nn.Module):
         self.detail: DetailLevel | None = None
         if c.detail_channels:
             edi_images = len(c.representation.edi_contrasts) if c.use_events else 0
-            self.detail = DetailLevel(c.channels, c.detail_channels, 1 + edi_images, c.stem_factor)
+            self.detail = DetailLevel(c.channels, c.detail_channels, 1 + edi_images,
+                                      c.stem_factor, c.detail_units)
 
     def pad(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
         """Pad ``(..., H, W)`` to a multiple of :attr:`stride`; returns it and (H, W)."""

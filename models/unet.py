@@ -114,7 +114,7 @@ class DetailLevel(nn.Module):
     channels. This level upsamples the decoder's finest features to 2x2-pixel
     cells (``detail_channels`` wide, a fraction of the cost of a full-width
     level), adds a skip computed from the full-resolution images (blurry frame
-    and EDI latents), runs one res-unit and adds its residual to the coarse
+    and EDI latents), runs ``units`` res-units and adds its residual to the coarse
     tail's. Its last conv starts at zero, so a warm start begins from the
     coarse network's output.
 
@@ -123,7 +123,7 @@ class DetailLevel(nn.Module):
     """
 
     def __init__(self, channels: int, detail_channels: int, image_channels: int,
-                 stem_factor: int) -> None:
+                 stem_factor: int, units: int = 1) -> None:
         super().__init__()
         half = stem_factor // 2
         unshuffle: list[nn.Module] = [nn.PixelUnshuffle(half)] if half > 1 else []
@@ -137,7 +137,7 @@ class DetailLevel(nn.Module):
             conv3x3(image_channels * half**2, detail_channels),
             nn.LeakyReLU(NEGATIVE_SLOPE, inplace=True),
         )
-        self.block = ResBlock(detail_channels, 1)
+        self.block = ResBlock(detail_channels, units)
         self.tail = nn.Sequential(conv3x3(detail_channels, half**2), *shuffle)
         nn.init.zeros_(self.tail[0].weight)
         nn.init.zeros_(self.tail[0].bias)

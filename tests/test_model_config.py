@@ -29,6 +29,7 @@ PAPER_PARAMETERS = 2.36e6
         ({"use_events": False, "use_tmb": True}, "use_tmb"),
         ({"detail_channels": -2}, "detail_channels"),
         ({"stem": "conv", "detail_channels": 8}, "detail_channels"),
+        ({"detail_units": 0}, "detail_units"),
     ],
 )
 def test_bad_value_names_its_field(fields: dict, bad: str) -> None:

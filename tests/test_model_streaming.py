@@ -148,7 +148,7 @@ def test_unpadded_inputs_are_rejected():
 
 def test_detail_level_streams_like_forward_and_starts_as_a_no_op():
     representation = {"kind": "voxel_edi", "bins": 3, "edi_contrasts": [0.18, 0.3]}
-    model = tiny(stem="space_to_depth", stem_factor=4, detail_channels=4,
+    model = tiny(stem="space_to_depth", stem_factor=4, detail_channels=4, detail_units=2,
                  attention_scale=8, representation=representation)
     frames, voxels = stream(3)
     with torch.no_grad():

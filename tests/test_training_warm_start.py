@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,31 @@ def test_another_architecture_with_no_fitting_tensor_is_refused(tmp_path: Path) 
     with pytest.raises(InputError, match="tensors fit"):
         warm_start(slim, tmp_path / "wide.safetensors")
     assert all(torch.equal(before[k], v) for k, v in slim.state_dict().items())
+
+
+DETAIL = ModelConfig(channels=4, res_units=1, attention_dim=8, stem="space_to_depth",
+                     stem_factor=4, detail_channels=2, attention="cosine",
+                     representation=InputRepresentation(kind="voxel_edi", bins=3,
+                                                        edi_contrasts=(0.18, 0.3)))
+DETAIL_GROWN = dataclasses.replace(DETAIL, detail_channels=5, detail_units=2)
+
+
+def test_a_grown_detail_level_starts_where_the_checkpoint_stopped(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    small = STRA(DETAIL)
+    # Trained weights are not zero where a fresh detail level's last conv is.
+    torch.nn.init.normal_(small.detail.tail[0].weight, std=0.1)
+    save_checkpoint(tmp_path / "small.safetensors", small, DETAIL)
+    grown = STRA(DETAIL_GROWN)
+    _, fresh = warm_start(grown, tmp_path / "small.safetensors")
+    assert fresh == 4  # the new res-unit's two convs, weight and bias
+    frames = torch.rand(1, 3, 32, 48)
+    events = torch.rand(1, 3, DETAIL.representation.channels, 32, 48)
+    with torch.no_grad():
+        before, _ = small.eval()(frames, events)
+    after, _ = grown.eval()(frames, events)
+    assert torch.allclose(before, after, atol=1e-6)
+    # ...and what was added can learn: the zeroed weights from the new channels get gradient.
+    after.square().mean().backward()
+    assert grown.detail.tail[0].weight.grad[:, 2:].abs().sum() > 0
+    assert grown.detail.block[1].conv2.weight.grad.abs().sum() > 0
