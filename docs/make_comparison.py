@@ -17,7 +17,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 
-from models.weights import default_weights
+from models.weights import DEFAULT, default_weights
 from stra_live.evaluation.methods import make_deblurrer
 from stra_live.evaluation.metrics import psnr
 from stra_live.evaluation.protocol import scored_triplets, windows_for
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="HQF test file")
     parser.add_argument("--blur-frames", type=int, default=13, help="k (default 13)")
     parser.add_argument("--index", type=int, default=5, help="scored frame to show")
-    parser.add_argument("--checkpoint", type=Path, default=default_weights("realtime"))
+    parser.add_argument("--checkpoint", type=Path, default=default_weights(DEFAULT))
     parser.add_argument("--out", type=Path, default=DOCS / "comparison.png")
     args = parser.parse_args()
 

@@ -5,7 +5,8 @@
 # unknown asymmetric thresholds, mismatch, lag, noise and hot pixels), scored by
 # PROTOCOL.md for k = 7 and k = 13. Run from the repository root after `make setup`.
 # Usage: bash docs/reproduce_table.sh [ROW...]   (rows: blurry edi edi_best realtime
-# realtime_v1 paper realtime_edi realtime_edi_v1 ablations; default: all)
+# realtime_v1 paper realtime_edi realtime_edi_v1 realtime_edi_detail realtime_edi_detail_wide
+# ablations; default: all)
 set -euo pipefail
 bin=.venv/bin
 textures=(camera coffee gravel page chelsea edge_noise)
@@ -28,7 +29,8 @@ score() {  # label, then stra-eval options
     done
   done
 }
-rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best realtime realtime_v1 paper realtime_edi realtime_edi_v1 ablations)
+rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best realtime realtime_v1 paper realtime_edi
+  realtime_edi_v1 realtime_edi_detail realtime_edi_detail_wide ablations)
 for row in "${rows[@]}"; do
   case $row in
     blurry) score blurry --method blurry ;;
@@ -41,6 +43,10 @@ for row in "${rows[@]}"; do
     paper) score "STRA paper (C=32, R=8)" --method stra --checkpoint models/weights/stra_paper.safetensors ;;
     realtime_edi) score "STRA real-time, exact EDI input (cosine attention)" --method stra \
       --checkpoint models/weights/stra_realtime_edi.safetensors ;;
+    realtime_edi_detail) score "STRA real-time, detail" --method stra \
+      --checkpoint models/weights/stra_realtime_edi_detail.safetensors ;;
+    realtime_edi_detail_wide) score "STRA real-time, wide detail (the default)" --method stra \
+      --checkpoint models/weights/stra_realtime_edi_detail_wide.safetensors ;;
     realtime_edi_v1) score "STRA first EDI-input (trained on sampled EDI channels)" \
       --method stra --checkpoint models/weights/ablations/stra_realtime_edi_v1.safetensors ;;
     ablations)
