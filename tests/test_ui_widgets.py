@@ -135,8 +135,10 @@ def test_attention_panel_shows_the_query_rows(qtbot: object) -> None:
     assert panel.tmb_titles()[1].startswith("T+1 (+33 ms)")
     np.testing.assert_allclose(panel.tmb_heats[1].image,
                                upsample_map(maps.tmb[6, 1].reshape(3, 4), SCALE, (HEIGHT, WIDTH)))
-    for k in range(2):  # each entry's share of the one softmax over all entries
-        assert panel.tmb_titles()[k].endswith(f"· {maps.tmb[6, k].sum():.0%}")
+    for k in range(2):  # each entry's share of the one softmax over all entries, its peak
+        entry = maps.tmb[6, k]
+        assert panel.tmb_titles()[k].endswith(
+            f"· {entry.sum():.0%} · {entry.max() / entry.mean():.0f}×")
         np.testing.assert_allclose(panel.tmb_heats[k].levels,
                                    [maps.tmb[6, k].min(), maps.tmb[6, k].max()], rtol=1e-6)
     assert "(17, 12)" in panel.heading.text()

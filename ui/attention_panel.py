@@ -5,8 +5,10 @@ current frame) is upsampled to the image and drawn over the frame with a
 colormap and an adjustable opacity. The TMB maps (where that position looks in
 each memory entry) are drawn as one small heat map per entry, labelled with
 their time relative to the current frame and with the entry's share of the
-single softmax that spans all entries; each map uses its own colour range so
-its spatial pattern stays visible even when one entry takes most of the weight.
+single softmax that spans all entries and with its peak over uniform; each map
+uses its own colour range so its spatial pattern stays visible even when one
+entry takes most of the weight, and the query is ringed rather than crossed, so
+the cell a trained TMB mostly reads (the query's own) stays in view.
 
 Coordinates are (x, y) = (column, row) everywhere, the grid cell too. The SFB
 colour bar marks the uniform level (1 / number of grid cells: a query that
@@ -149,7 +151,8 @@ class AttentionPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.sfb_widget, stretch=3)
         tmb_caption = QLabel("TMB: this position → memory entries (% = the entry's share "
-                             "of the attention; each map on its own colour range)")
+                             "of the attention, × = its peak over uniform; each map on its "
+                             "own colour range)")
         tmb_caption.setWordWrap(True)  # a long caption must not set the dock's minimum width
         layout.addWidget(tmb_caption)
         layout.addWidget(self.tmb_widget, stretch=2)
@@ -226,7 +229,9 @@ class AttentionPanel(QWidget):
             # gives the entry's share of the one softmax over all entries.
             self.tmb_heats[k].setImage(heat, autoLevels=False, levels=heat_levels(heat))
             share = float(tmb[k].sum())
-            self.tmb_plots[k].setTitle(f"{labels[k]} · {share:.0%}")
+            mean = float(tmb[k].mean())
+            peak = f" · {float(tmb[k].max()) / mean:.0f}×" if mean > 0 else ""
+            self.tmb_plots[k].setTitle(f"{labels[k]} · {share:.0%}{peak}", size="9pt")
             self._mark(self.tmb_markers[k], x, y)
 
     def _set_tmb_count(self, count: int) -> None:
@@ -239,7 +244,9 @@ class AttentionPanel(QWidget):
             plot = make_image_plot("")
             heat = pg.ImageItem(axisOrder="row-major")
             heat.setColorMap(pg.colormap.get(self.colormap_box.currentText()))
-            marker = make_marker()
+            # A ring, not a cross: trained TMB maps put most of their weight on the
+            # query's own cell, which a cross the size of a few cells would hide.
+            marker = make_marker(symbol="o", size=18)
             plot.addItem(heat)
             plot.addItem(marker)
             self.tmb_widget.addItem(plot, row=k // TMB_COLUMNS, col=k % TMB_COLUMNS)

@@ -34,9 +34,9 @@ def make_image_plot(title: str) -> pg.PlotItem:
     return plot
 
 
-def make_marker() -> pg.ScatterPlotItem:
-    """A hidden cross marker to place at the clicked pixel."""
-    marker = pg.ScatterPlotItem(size=14, symbol="+", pen=MARKER_PEN, brush=None)
+def make_marker(symbol: str = "+", size: int = 14) -> pg.ScatterPlotItem:
+    """A hidden marker (a cross by default) to place at the clicked pixel."""
+    marker = pg.ScatterPlotItem(size=size, symbol=symbol, pen=MARKER_PEN, brush=None)
     marker.setZValue(10)
     marker.setVisible(False)
     return marker
