@@ -8,13 +8,14 @@ from pathlib import Path
 from types import TracebackType
 
 
-def thread_cpu_seconds() -> dict[str, float]:
-    """User + system CPU seconds of every live Python thread, keyed by thread name.
+def thread_cpu_seconds() -> dict[int, tuple[str, float]]:
+    """User + system CPU seconds of every live Python thread: native id -> (name, seconds).
 
-    Threads of the same name (e.g. two recorder threads) are summed.
+    Keyed by thread, not name: a thread left running by earlier work may share
+    a name with one being measured, and may end while it is measured.
     """
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    totals: dict[str, float] = {}
+    totals: dict[int, tuple[str, float]] = {}
     for thread in threading.enumerate():
         tid = thread.native_id
         if tid is None:
@@ -25,15 +26,17 @@ def thread_cpu_seconds() -> dict[str, float]:
             continue
         # Fields after the command name (which may hold spaces) start at index 2.
         fields = stat.rsplit(")", 1)[1].split()
-        seconds = (int(fields[11]) + int(fields[12])) / ticks
-        totals[thread.name] = totals.get(thread.name, 0.0) + seconds
+        totals[tid] = (thread.name, (int(fields[11]) + int(fields[12])) / ticks)
     return totals
 
 
-def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """CPU seconds each thread spent between two :func:`thread_cpu_seconds` readings."""
-    return {name: round(after[name] - before.get(name, 0.0), 2) for name in sorted(after)
-            if after[name] - before.get(name, 0.0) >= 0.005}
+def cpu_delta(before: dict[int, tuple[str, float]],
+              after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds spent between two :func:`thread_cpu_seconds` readings, summed per name."""
+    spent: dict[str, float] = {}
+    for tid, (name, seconds) in after.items():
+        spent[name] = spent.get(name, 0.0) + seconds - before.get(tid, (name, 0.0))[1]
+    return {name: round(value, 2) for name, value in sorted(spent.items()) if value >= 0.005}
 
 
 class ThreadCpuSampler:
@@ -49,8 +52,8 @@ class ThreadCpuSampler:
         self.interval_s = interval_s
         self.seconds: dict[str, float] = {}
         self._stop = threading.Event()
-        self._before: dict[str, float] = {}
-        self._latest: dict[str, float] = {}
+        self._before: dict[int, tuple[str, float]] = {}
+        self._latest: dict[int, tuple[str, float]] = {}
         self._thread = threading.Thread(target=self._run, name="stra-cpu-sampler", daemon=True)
 
     def __enter__(self) -> ThreadCpuSampler:
@@ -63,7 +66,7 @@ class ThreadCpuSampler:
         self._stop.set()
         self._thread.join()
         self._sample()
-        self._latest.pop(self._thread.name, None)
+        self._latest.pop(self._thread.native_id or -1, None)
         self.seconds = cpu_delta(self._before, self._latest)
 
     def _run(self) -> None:
