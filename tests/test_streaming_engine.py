@@ -11,6 +11,7 @@ import torch
 from models.config import ModelConfig
 from models.representation import InputRepresentation
 from models.stra import STRA
+from stra_live.engine.build import warm_up_engine
 from stra_live.engine.config import EngineConfig
 from stra_live.engine.engine import StreamingEngine
 from stra_live.engine.runtime import ModelRuntime
@@ -331,3 +332,12 @@ def test_warm_up_leaves_no_trace_in_the_outputs() -> None:
     for index, image in cold.items():
         np.testing.assert_array_equal(warm[index], image)
     assert engine.work.frames_encoded == 4  # the warm-up is not the engine's work
+
+
+@pytest.mark.parametrize("has_frames, expected", [(True, 3), (False, 1)])
+def test_warm_up_deblurs_its_synthetic_stream_and_ends(has_frames: bool, expected: int) -> None:
+    # Every frame of the warm-up must reach the network, or some kernel would
+    # compile on the first frames of the real stream; and it must end.
+    engine = StreamingEngine(tiny_runtime(), EngineConfig(), (HEIGHT, WIDTH), has_frames)
+    assert warm_up_engine(engine) == expected
+    assert engine.stats().frames_in == (3 if has_frames else 0)
