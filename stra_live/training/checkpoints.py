@@ -5,7 +5,8 @@
   `stra-eval` like any released weights;
 * ``best.safetensors``: the weights with the highest validation PSNR so far;
 * ``last_state.pt``: what ``--resume`` needs beyond the weights: optimiser
-  and scheduler state, the step, the best PSNR and the RNG states.
+  and scheduler state, the step, the best PSNR, the RNG states and, when the
+  run averages its weights, the average (``TrainConfig.ema_decay``).
 
 Every file is written beside its target and renamed into place, so a run
 killed mid-write leaves the previous checkpoint intact. The weights and the
@@ -46,6 +47,8 @@ class ResumePoint:
         optimizer: ``optimizer.state_dict()`` at ``step``.
         scheduler: ``scheduler.state_dict()`` at ``step``.
         rng: torch CPU (and CUDA, if any) generator states.
+        average: the weight average's ``state_dict()``; None when the run
+            that wrote the checkpoint kept none.
     """
 
     step: int
@@ -53,6 +56,7 @@ class ResumePoint:
     optimizer: dict[str, Any]
     scheduler: dict[str, Any]
     rng: dict[str, Any]
+    average: dict[str, Any] | None = None
 
 
 class RunCheckpoints:
@@ -88,8 +92,8 @@ class RunCheckpoints:
 
     def save_last(self, model: STRA, optimizer: torch.optim.Optimizer,
                   scheduler: torch.optim.lr_scheduler.LRScheduler, step: int,
-                  best_psnr: float) -> None:
-        """Write ``last`` weights and the resume sidecar for ``step``."""
+                  best_psnr: float, average: nn.Module | None = None) -> None:
+        """Write ``last`` weights and the resume sidecar for ``step`` (with ``average``'s state)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         state = {
             "step": step,
@@ -98,6 +102,8 @@ class RunCheckpoints:
             "scheduler": scheduler.state_dict(),
             "rng": _rng_state(),
         }
+        if average is not None:
+            state["average"] = average.state_dict()
         save_checkpoint(self.last_path, model, self.model_config, {"step": step})
         tmp = self.state_path.with_suffix(".tmp")
         torch.save(state, tmp)
@@ -137,7 +143,7 @@ class RunCheckpoints:
         best = float(state.get("best_psnr", -math.inf))
         return ResumePoint(step=int(state["step"]), best_psnr=best,
                            optimizer=state["optimizer"], scheduler=state["scheduler"],
-                           rng=state["rng"])
+                           rng=state["rng"], average=state.get("average"))
 
 
 def _rng_state() -> dict[str, Any]:

@@ -159,6 +159,12 @@ class TrainConfig:
             copied, the rest keep their random initialisation. A slimmer
             network (fewer res-units) inherits everything it still has.
             Ignored by ``--resume``.
+        ema_decay: 0 = off; else validation, ``best`` and the resume state use
+            an exponential moving average of the weights, updated after every
+            step with this decay (0.999 averages about the last 1000 steps).
+            On a small batch on a CPU, Adam's weights wander from step to step
+            by more than a validation can tell apart; their average does not.
+            Project choice (the paper does not average).
     """
 
     model: str | ModelConfig = "configs/model_paper.yaml"
@@ -182,6 +188,7 @@ class TrainConfig:
     device: str = "auto"
     out_dir: str = "runs/stra"
     init_weights: str | None = None
+    ema_decay: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("crop", "batch_size", "epochs", "steps_per_epoch", "checkpoint_every_steps",
@@ -189,6 +196,7 @@ class TrainConfig:
             _require(getattr(self, name) >= 1, name, getattr(self, name), "must be >= 1")
         for name in ("val_every_steps", "num_workers", "threads", "seed"):
             _require(getattr(self, name) >= 0, name, getattr(self, name), "must be >= 0")
+        _require(0.0 <= self.ema_decay < 1.0, "ema_decay", self.ema_decay, "must be in [0, 1)")
         _require(self.checkpoint_every_minutes > 0, "checkpoint_every_minutes",
                  self.checkpoint_every_minutes, "must be > 0")
 

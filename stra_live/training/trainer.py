@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
@@ -90,6 +91,12 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.StepLR(
             self.optimizer, step_size=config.lr_decay_steps, gamma=config.optim.lr_gamma
         )
+        # The average lives beside the network on its device; it starts as a copy
+        # of the weights at the first step (AveragedModel copies on first update).
+        self.average: AveragedModel | None = None
+        if config.ema_decay:
+            self.average = AveragedModel(self.net, multi_avg_fn=get_ema_multi_avg_fn(
+                config.ema_decay), use_buffers=True)
         self.checkpoints = RunCheckpoints(Path(config.out_dir), model_config)
         self.step = 0
         self._saved_step = -1
@@ -102,6 +109,12 @@ class Trainer:
         self.scheduler.load_state_dict(point.scheduler)
         self.step = self._saved_step = point.step
         self.best_psnr = point.best_psnr
+        if self.average is not None:
+            if point.average is not None:
+                self.average.load_state_dict(point.average)
+            else:
+                log.warning("the resumed run kept no weight average: it starts at step %d",
+                            self.step)
         log.info("resumed at step %d (lr %.3g)", self.step, self.scheduler.get_last_lr()[0])
 
     def train_step(self, batch: dict[str, torch.Tensor]) -> float:
@@ -115,9 +128,18 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        if self.average is not None:
+            self.average.update_parameters(self.net)
         self.scheduler.step()
         self.step += 1
         return float(loss.detach())
+
+    @property
+    def scored(self) -> STRA:
+        """The weights validation scores and ``best`` keeps: the average when there is one."""
+        if self.average is not None and int(self.average.n_averaged) > 0:
+            return self.average.module  # type: ignore[return-value]
+        return self.net
 
     def loader(self, stop_step: int) -> DataLoader:
         """Batches for this rank from the current step up to ``stop_step``."""
@@ -182,19 +204,19 @@ class Trainer:
     def _save_last(self) -> None:
         if self.ctx.is_main:
             self.checkpoints.save_last(self.net, self.optimizer, self.scheduler, self.step,
-                                       self.best_psnr)
+                                       self.best_psnr, self.average)
         self._saved_step = self.step
         barrier(self.ctx)
 
     def _validate(self, logger: _RunLogger) -> None:
         if self.ctx.is_main and self.val_recordings:
             data = self.config.data
-            result = validate(self.net, self.val_recordings,
+            result = validate(self.scored, self.val_recordings,
                               data.val_k, data.val_windows, self.ctx.device)
             logger.validation(self.step, result)
             if result.psnr > self.best_psnr:
                 self.best_psnr = result.psnr
-                self.checkpoints.save_best(self.net, self.step, result.psnr, result.ssim)
+                self.checkpoints.save_best(self.scored, self.step, result.psnr, result.ssim)
         barrier(self.ctx)
 
 
