@@ -325,7 +325,7 @@ def test_warm_up_leaves_no_trace_in_the_outputs() -> None:
     runtime = tiny_runtime()
     cold = run_stream(StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH)),
                       packets_of(frames, events))
-    runtime.warm_up((HEIGHT, WIDTH))
+    warm_up_engine(StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH)))
     engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
     warm = run_stream(engine, packets_of(frames, events))
     assert sorted(warm) == sorted(cold) == [0, 1, 2, 3]

@@ -142,22 +142,6 @@ class ModelRuntime:
         image = crop(output, size)[0, 0].float().clamp(0.0, 1.0).cpu().numpy()
         return image, weights
 
-    def warm_up(self, resolution: tuple[int, int]) -> None:
-        """Run every streamed method once on blank input of ``resolution``.
-
-        The first call of each convolution shape sets up its kernels (and
-        compiles, with ``torch.compile``): doing it here keeps that cost out of
-        the first frames of a live stream, which would otherwise be dropped.
-        """
-        image = np.zeros(resolution, np.float32)
-        voxel = np.zeros((self.config.raw_channels, *resolution), np.float32)
-        padded = self.padded_frame(image)
-        frame = self.encode_frame(padded)
-        events = self.encode_events(voxel, image)
-        memory = [m for m in (self.memory_entry(events, role) for role in ("past", "future"))
-                  if m is not None]
-        self.decode((frame, frame, frame), padded, events, memory, resolution, attention=False)
-
     def forward(self, frames: np.ndarray, voxels: np.ndarray) -> np.ndarray:
         """The offline network on (3, H, W) frames and (3, bins, H, W) voxels -> (H, W) in [0, 1].
 
