@@ -11,11 +11,15 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN_WAIT_S = 60
+"""How long a leaving gloo rank waits for the others."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,18 @@ def mean_over_ranks(ctx: DistContext, value: float) -> float:
 
 
 def shutdown(ctx: DistContext) -> None:
-    """Leave the process group if one was created."""
-    if ctx.distributed and dist.is_initialized():
-        dist.destroy_process_group()
+    """Leave the process group if one was created, once every rank has reached here.
+
+    Without the barrier a gloo rank could close its connections while a peer was
+    still tearing down, and the peer's gloo thread then aborted its process
+    ("terminate called without an active exception"). The barrier is bounded, so
+    a rank whose peer died still leaves.
+    """
+    if not (ctx.distributed and dist.is_initialized()):
+        return
+    if dist.get_backend() == "gloo":
+        try:
+            dist.monitored_barrier(timeout=timedelta(seconds=SHUTDOWN_WAIT_S))
+        except RuntimeError as error:
+            log.warning("rank %d left without the other ranks: %s", ctx.rank, error)
+    dist.destroy_process_group()
