@@ -21,7 +21,7 @@ from stra_live.engine.runtime import ModelRuntime
 from stra_live.evaluation.edi import edi_deblur
 from stra_live.evaluation.protocol import window_events
 from stra_live.io.aedat4 import read_aedat4
-from stra_live.voxel.window import window_grids_of
+from stra_live.voxel.window import event_span, window_grids_of
 
 DOCS = Path(__file__).resolve().parent
 REAL = DOCS.parent.parent / "shared" / "data" / "real" / "davis346_aedat_test.aedat4"
@@ -44,7 +44,8 @@ def main() -> None:
     runtime = ModelRuntime.load(args.checkpoint, "cpu")
     voxels = np.stack([
         window_grids_of(runtime.config.representation,
-                        window_events(recording.events, f.exposure_start, f.exposure_end),
+                        window_events(recording.events, *event_span(
+                            runtime.config.representation, f.exposure_start, f.exposure_end)),
                         f.exposure_start, f.exposure_end, (height, width))
         for f in frames
     ])

@@ -16,7 +16,11 @@ Kinds:
   The network's residual is added to the first of them, so it starts from
   what the model-based method knows and learns what EDI cannot model
   (unknown and mismatched thresholds, noise, lag). Several contrasts let it
-  blend where the true threshold is not the nominal one.
+  blend where the true threshold is not the nominal one. With ``edi_ramp_us``
+  > 0 the EDI channels interpolate each pixel's log intensity between its
+  events instead of holding it (:mod:`stra_live.voxel.edi_gain`), which is
+  closer to how a pixel's light changes and needs the events up to that long
+  before and after the exposure.
 
 The raw grids of a window (:func:`stra_live.voxel.window.window_grids`) are
 the voxel grid and, for "voxel_edi", EDI's exposure gain per contrast computed
@@ -49,11 +53,14 @@ class InputRepresentation:
             bin sits at the centre of the exposure, the EDI latent time).
         edi_contrasts: contrast thresholds c of the EDI channels, the first
             being the residual base; empty for "voxel".
+        edi_ramp_us: longest time (us) over which the EDI channels spread an
+            event's step; 0 is EDI's own step model.
     """
 
     kind: RepresentationKind = "voxel"
     bins: int = 5
     edi_contrasts: tuple[float, ...] = ()
+    edi_ramp_us: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -66,6 +73,14 @@ class InputRepresentation:
         object.__setattr__(self, "edi_contrasts", tuple(float(c) for c in self.edi_contrasts))
         if self.kind == "voxel" and self.edi_contrasts:
             raise ValueError("representation.edi_contrasts: only the 'voxel_edi' kind has them")
+        ramp = self.edi_ramp_us
+        if isinstance(ramp, bool) or not isinstance(ramp, int | float) or not 0 <= ramp < 1e6:
+            raise ValueError(
+                f"representation.edi_ramp_us: must be a number of microseconds in [0, 1e6), "
+                f"got {ramp!r}")
+        object.__setattr__(self, "edi_ramp_us", float(ramp))
+        if self.kind == "voxel" and ramp:
+            raise ValueError("representation.edi_ramp_us: only the 'voxel_edi' kind has it")
         if self.kind == "voxel_edi":
             if not self.edi_contrasts or min(self.edi_contrasts) <= 0:
                 raise ValueError(
@@ -89,6 +104,11 @@ class InputRepresentation:
     def channels(self) -> int:
         """Channels of the built input (the event encoder's input)."""
         return self.bins + len(self.edi_contrasts)
+
+    @property
+    def event_margin_us(self) -> int:
+        """How far before and after an exposure its input still depends on events (us)."""
+        return math.ceil(self.edi_ramp_us)
 
     @property
     def base_channel(self) -> int | None:

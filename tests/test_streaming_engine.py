@@ -91,8 +91,10 @@ def run_stream(engine: StreamingEngine, packets: list[Packet]) -> dict[int, np.n
 @pytest.mark.parametrize(
     "overrides",
     [{}, {"representation": InputRepresentation("voxel_edi", 3, (0.18, 0.3)),
-          "attention": "cosine"}],
-    ids=["voxel-dot", "voxel_edi-cosine"],
+          "attention": "cosine"},
+     {"representation": InputRepresentation("voxel_edi", 3, (0.18, 0.3), edi_ramp_us=3000),
+      "attention": "cosine"}],
+    ids=["voxel-dot", "voxel_edi-cosine", "voxel_edi-ramped"],
 )
 def test_streaming_equals_offline_network_with_lookahead_1_and_k_2(overrides: dict) -> None:
     runtime = tiny_runtime(**overrides)
@@ -106,6 +108,24 @@ def test_streaming_equals_offline_network_with_lookahead_1_and_k_2(overrides: di
         np.testing.assert_allclose(outputs[i], expected, atol=1e-4)
     # A different neighbour would change the output: the test can tell frames apart.
     assert np.abs(outputs[3] - offline_output(runtime, frames, events, 2)).max() > 1e-3
+
+
+def test_a_ramped_input_waits_for_the_events_its_ramps_reach() -> None:
+    # The ramped EDI channels read events up to edi_ramp_us past the exposure: a frame
+    # built as soon as its exposure ended would miss them and differ from the offline grids.
+    frames, events = synthetic_stream(2)
+    frame = frames[0]
+    for ramp, complete in ((0.0, True), (3000.0, False)):
+        representation = InputRepresentation("voxel_edi", 3, (0.18,), edi_ramp_us=ramp)
+        runtime = tiny_runtime(representation=representation, attention="cosine")
+        engine = StreamingEngine(runtime, EngineConfig(), (HEIGHT, WIDTH))
+        early = frame.exposure_end + 1000
+        engine.push(Packet(events[events["t"] < early], (frame,), watermark=early))
+        assert (0 in engine._slots) is complete
+        late = frame.exposure_end + 3001
+        engine.push(Packet(events[(events["t"] >= early) & (events["t"] < late)], (),
+                           watermark=late))
+        assert 0 in engine._slots
 
 
 def test_every_frame_and_sequence_is_encoded_once() -> None:

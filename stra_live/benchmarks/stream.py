@@ -51,7 +51,7 @@ from stra_live.events import Frame
 from stra_live.sources.base import Packet
 from stra_live.sources.simulated import SimulatorSource, SimulatorSourceConfig
 from stra_live.voxel.buffer import RollingEventBuffer
-from stra_live.voxel.window import window_grids_of
+from stra_live.voxel.window import event_span, window_grids_of
 
 log = logging.getLogger(__name__)
 
@@ -263,17 +263,19 @@ def measure_naive(runtime: ModelRuntime, packets: list[Packet]) -> float:
     outputs = 0
     runtime.forward(np.zeros((3, *resolution), np.float32),
                     np.zeros((3, representation.raw_channels, *resolution), np.float32))  # warm-up
+    margin = representation.event_margin_us
     start = time.perf_counter()
     for packet in packets:
         buffer.append(packet.events)
         frames.extend(packet.frames)
-        complete = [f for f in frames if f.exposure_end < packet.watermark]
+        complete = [f for f in frames if f.exposure_end + margin < packet.watermark]
         while outputs + 2 <= len(complete):
             triplet = [complete[max(outputs - 1, 0)], complete[outputs], complete[outputs + 1]]
             images = np.stack([f.as_float() for f in triplet])
             voxels = np.stack([
-                window_grids_of(representation, buffer.events_between(f.exposure_start,
-                                                                       f.exposure_end),
+                window_grids_of(representation,
+                                buffer.events_between(*event_span(
+                                    representation, f.exposure_start, f.exposure_end)),
                                 f.exposure_start, f.exposure_end, resolution)
                 for f in triplet])
             runtime.forward(images, voxels)

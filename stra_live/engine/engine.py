@@ -46,6 +46,7 @@ from stra_live.errors import InputError
 from stra_live.events import Frame
 from stra_live.sources.base import Packet
 from stra_live.voxel.buffer import RollingEventBuffer
+from stra_live.voxel.window import event_span
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,12 @@ class StreamingEngine:
             self._counts["dropped"] += 1
 
     def _complete_frames(self, now: float, everything: bool) -> None:
-        while self._waiting and (everything or self._waiting[0][1].exposure_end < self._watermark):
+        # A frame is complete once every event its grids read is in: for an input that
+        # ramps EDI's steps, that is a few milliseconds past the end of its exposure.
+        representation = self.runtime.config.representation
+        margin = representation.event_margin_us
+        while self._waiting and (everything or
+                                 self._waiting[0][1].exposure_end + margin < self._watermark):
             index, frame = self._waiting.popleft()
             start, end = frame.exposure_start, frame.exposure_end
             horizon = self._buffer.horizon_start
@@ -210,9 +216,11 @@ class StreamingEngine:
                 continue
             # Only a copy of the window's events under the lock: the grids (EDI's take
             # milliseconds) are built by a worker, not while the other one waits here.
-            self._slots[index] = FrameSlot(
-                index, frame, frame.as_float(), self._buffer.events_between(start, end),
-                self.runtime.config.representation, self.source_name, now)
+            first, last = event_span(representation, start, end)
+            # Events the horizon already dropped only shorten the first ramps' look-back.
+            events = self._buffer.events_between(max(first, horizon or first), last)
+            self._slots[index] = FrameSlot(index, frame, frame.as_float(), events,
+                                           representation, self.source_name, now)
         while len(self._slots) > MAX_COMPLETE_FRAMES:
             index, _ = self._slots.popitem(last=False)
             if index >= self._next_output:

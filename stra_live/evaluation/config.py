@@ -17,8 +17,9 @@ class EvalConfig:
     Attributes:
         method: "stra" (the network), "edi" (Event Double Integral at
             ``contrast_threshold``), "edi_best" (EDI with each file's best
-            contrast, chosen against the ground truth: an oracle) or "blurry"
-            (the input itself).
+            contrast, chosen against the ground truth: an oracle), "edi_ramp"
+            (EDI with each event's step ramped, the ramped network's base
+            input) or "blurry" (the input itself).
         blur_frames: k, sharp frames averaged per blurry frame (protocol: 7,
             also 13); files with their own blurry frames ignore it.
         contrast_threshold: EDI's contrast threshold c (log intensity per event).
@@ -28,7 +29,7 @@ class EvalConfig:
         device: torch device for STRA: "auto", "cpu", "cuda" or "cuda:N".
     """
 
-    method: Literal["stra", "edi", "edi_best", "blurry"] = "stra"
+    method: Literal["stra", "edi", "edi_best", "edi_ramp", "blurry"] = "stra"
     blur_frames: int = DEFAULT_BLUR_FRAMES
     contrast_threshold: float = DEFAULT_CONTRAST
     checkpoint: Path | None = None

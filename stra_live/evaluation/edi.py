@@ -23,9 +23,12 @@ image is the state just after it).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from stra_live.evaluation.protocol import BlurWindow, window_events
+from stra_live.voxel.edi_gain import edi_gains
 
 DEFAULT_CONTRAST = 0.18
 """Contrast threshold c of the protocol's EDI baseline."""
@@ -98,6 +101,45 @@ class EdiDeblurrer:
             current.blurry, events, current.t_start, current.t_end, current.t_sharp,
             self.contrast,
         )
+
+
+DEFAULT_RAMP_US = 4000.0
+"""Ramp of the ``edi_ramp`` baseline: that of the shipped network's input."""
+
+
+class RampedEdi:
+    """The ``edi_ramp`` method: EDI whose events ramp the log intensity instead of stepping it.
+
+    Each event's step is spread over up to ``ramp_us`` before it
+    (:mod:`stra_live.voxel.edi_gain`); it is the first EDI channel of the
+    ramped network's input, scored alone, so a table shows what the network
+    adds to it.
+
+    Args:
+        contrast: contrast threshold c used for every frame.
+        ramp_us: longest ramp, microseconds.
+    """
+
+    name = "edi_ramp"
+
+    def __init__(self, contrast: float = DEFAULT_CONTRAST,
+                 ramp_us: float = DEFAULT_RAMP_US) -> None:
+        if contrast <= 0 or ramp_us < 0:
+            raise ValueError(f"need a contrast > 0 and a ramp >= 0, got {contrast}, {ramp_us}")
+        self.contrast, self.ramp_us = contrast, ramp_us
+
+    def __call__(
+        self, prev: BlurWindow, current: BlurWindow, nxt: BlurWindow, events: np.ndarray
+    ) -> np.ndarray:
+        """(H, W) float32 latent frame at ``current.t_sharp``; neighbours are unused."""
+        margin = math.ceil(self.ramp_us)
+        near = window_events(events, current.t_start - margin, current.t_end + margin)
+        gain = edi_gains(near["t"], near["x"], near["y"], near["p"], current.t_start,
+                         current.t_end, current.t_sharp, np.array([self.contrast]),
+                         current.resolution, ramp_us=self.ramp_us)[0]
+        latent = np.divide(current.blurry, gain, out=np.zeros_like(current.blurry),
+                           where=gain > 0)
+        return np.clip(latent, 0.0, 1.0).astype(np.float32)
 
 
 ORACLE_CONTRASTS: tuple[float, ...] = tuple(round(0.06 + 0.02 * i, 2) for i in range(23))

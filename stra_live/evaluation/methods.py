@@ -12,13 +12,13 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from stra_live.evaluation.edi import DEFAULT_CONTRAST, BestContrastEdi, EdiDeblurrer
+from stra_live.evaluation.edi import DEFAULT_CONTRAST, BestContrastEdi, EdiDeblurrer, RampedEdi
 from stra_live.evaluation.protocol import BlurWindow
 
-MethodName = Literal["stra", "edi", "edi_best", "blurry"]
+MethodName = Literal["stra", "edi", "edi_best", "edi_ramp", "blurry"]
 """Names accepted by :func:`make_deblurrer` and ``stra-eval --method``."""
 
-METHODS: tuple[MethodName, ...] = ("stra", "edi", "edi_best", "blurry")
+METHODS: tuple[MethodName, ...] = ("stra", "edi", "edi_best", "edi_ramp", "blurry")
 
 
 class Deblurrer(Protocol):
@@ -80,6 +80,8 @@ def make_deblurrer(
         return EdiDeblurrer(contrast)
     if name == "edi_best":
         return BestContrastEdi()
+    if name == "edi_ramp":
+        return RampedEdi(contrast)
     if name == "stra":
         # Imported here so that the baselines never pay for importing torch.
         from stra_live.evaluation.stra import StraDeblurrer

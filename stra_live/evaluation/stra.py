@@ -19,7 +19,7 @@ from stra_live.config import ConfigError
 from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import BlurWindow, window_events
-from stra_live.voxel.window import window_grids_of
+from stra_live.voxel.window import event_span, window_grids_of
 
 if TYPE_CHECKING:
     from models.encodings import AttentionWeights
@@ -96,7 +96,9 @@ class StraDeblurrer:
             return np.zeros((len(triplet), representation.raw_channels, height, width),
                             np.float32)
         return np.stack([
-            window_grids_of(representation, window_events(events, w.t_start, w.t_end),
+            window_grids_of(representation,
+                            window_events(events, *event_span(representation, w.t_start,
+                                                              w.t_end)),
                             w.t_start, w.t_end, (height, width))
             for w in triplet
         ])

@@ -18,7 +18,7 @@ import numpy as np
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import BlurWindow, paired_windows, synthesize_windows
 from stra_live.event_index import EventIndex
-from stra_live.voxel.window import window_grids_of
+from stra_live.voxel.window import event_span, window_grids_of
 
 if TYPE_CHECKING:
     from models.representation import InputRepresentation
@@ -98,8 +98,9 @@ def triplet_sample(triplet: Triplet, events: EventIndex,
     """
     height, width = triplet[1].resolution
     voxels = np.stack([
-        window_grids_of(representation, events.window(w.t_start, w.t_end), w.t_start,
-                        w.t_end, (height, width))
+        window_grids_of(representation, events.window(*event_span(representation, w.t_start,
+                                                                  w.t_end)),
+                        w.t_start, w.t_end, (height, width))
         for w in triplet
     ])
     frames = np.stack([w.blurry for w in triplet]).astype(np.float32, copy=False)

@@ -6,7 +6,8 @@ evaluation) turns a window's events into these grids here, and
 frame into the network's channels. Channels, in order: the voxel grid
 (``representation.bins`` bins), then, for the "voxel_edi" kind, EDI's exact
 exposure gain at the window's centre for each of ``representation.edi_contrasts``
-(:mod:`stra_live.voxel.edi_gain`).
+(:mod:`stra_live.voxel.edi_gain`). Those gains read events a little beyond the
+exposure when the representation ramps them: :func:`event_span` says which.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from stra_live.voxel.edi_gain import edi_gains
 from stra_live.voxel.grid import accumulate_voxel, check_window
 
 
+def event_span(representation: InputRepresentation, t_start: int,
+               t_end: int) -> tuple[int, int]:
+    """The closed time range of events the grids of exposure ``[t_start, t_end]`` read."""
+    margin = representation.event_margin_us
+    return t_start - margin, t_end + margin
+
+
 def window_grids(representation: InputRepresentation, t: np.ndarray, x: np.ndarray,
                  y: np.ndarray, p: np.ndarray, t_start: int, t_end: int,
                  resolution: tuple[int, int], *, source: object = "events") -> np.ndarray:
@@ -26,8 +34,8 @@ def window_grids(representation: InputRepresentation, t: np.ndarray, x: np.ndarr
     Args:
         representation: the network's input representation.
         t, x, y, p: event columns (strided views are fine), in time order when
-            the representation has EDI channels; events outside the window
-            are ignored.
+            the representation has EDI channels; events outside
+            :func:`event_span` are ignored.
         t_start, t_end: the exposure, closed; its centre is the latent time.
         resolution: sensor (height, width).
         source: names the stream in error messages.
@@ -43,7 +51,8 @@ def window_grids(representation: InputRepresentation, t: np.ndarray, x: np.ndarr
     if representation.edi_contrasts:
         out[representation.bins:] = edi_gains(
             t, x, y, p, t_start, t_end, (t_start + t_end) // 2,
-            np.asarray(representation.edi_contrasts), resolution, source=source)
+            np.asarray(representation.edi_contrasts), resolution,
+            ramp_us=representation.edi_ramp_us, source=source)
     return out
 
 
