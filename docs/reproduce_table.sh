@@ -4,9 +4,9 @@
 # ("ideal": EDI's own model of the sensor; "realistic": a sensor drawn per file with
 # unknown asymmetric thresholds, mismatch, lag, noise and hot pixels), scored by
 # PROTOCOL.md for k = 7 and k = 13. Run from the repository root after `make setup`.
-# Usage: bash docs/reproduce_table.sh [ROW...]   (rows: blurry edi edi_best realtime
+# Usage: bash docs/reproduce_table.sh [ROW...]   (rows: blurry edi edi_best edi_ramp realtime
 # realtime_v1 paper realtime_edi realtime_edi_v1 realtime_edi_detail realtime_edi_detail_wide
-# ablations; default: all)
+# realtime_edi_ramp ablations; default: all)
 set -euo pipefail
 bin=.venv/bin
 textures=(camera coffee gravel page chelsea edge_noise)
@@ -29,13 +29,14 @@ score() {  # label, then stra-eval options
     done
   done
 }
-rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best realtime realtime_v1 paper realtime_edi
-  realtime_edi_v1 realtime_edi_detail realtime_edi_detail_wide ablations)
+rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best edi_ramp realtime realtime_v1 paper
+  realtime_edi realtime_edi_v1 realtime_edi_detail realtime_edi_detail_wide realtime_edi_ramp ablations)
 for row in "${rows[@]}"; do
   case $row in
     blurry) score blurry --method blurry ;;
     edi) score "EDI c=0.18" --method edi ;;
     edi_best) score "EDI best c (oracle)" --method edi_best ;;
+    edi_ramp) score "EDI c=0.18, events ramped over <= 4 ms" --method edi_ramp ;;
     realtime) score "STRA real-time (slim, CPU default)" --method stra \
       --checkpoint models/weights/stra_realtime.safetensors ;;
     realtime_v1) score "STRA first real-time" --method stra \
@@ -47,6 +48,8 @@ for row in "${rows[@]}"; do
       --checkpoint models/weights/stra_realtime_edi_detail.safetensors ;;
     realtime_edi_detail_wide) score "STRA real-time, wide detail (the default)" --method stra \
       --checkpoint models/weights/stra_realtime_edi_detail_wide.safetensors ;;
+    realtime_edi_ramp) score "STRA real-time, ramped EDI input" --method stra \
+      --checkpoint models/weights/stra_realtime_edi_ramp.safetensors ;;
     realtime_edi_v1) score "STRA first EDI-input (trained on sampled EDI channels)" \
       --method stra --checkpoint models/weights/ablations/stra_realtime_edi_v1.safetensors ;;
     ablations)

@@ -20,7 +20,10 @@ Kinds:
   > 0 the EDI channels interpolate each pixel's log intensity between its
   events instead of holding it (:mod:`stra_live.voxel.edi_gain`), which is
   closer to how a pixel's light changes and needs the events up to that long
-  before and after the exposure.
+  before and after the exposure. ``step_edi_contrasts`` adds EDI channels
+  with EDI's own step model after those, so a ramped input can keep what the
+  step model tells too (a network grown from one without them starts where
+  it stopped: :mod:`stra_live.training.warm_start`).
 
 The raw grids of a window (:func:`stra_live.voxel.window.window_grids`) are
 the voxel grid and, for "voxel_edi", EDI's exposure gain per contrast computed
@@ -55,12 +58,15 @@ class InputRepresentation:
             being the residual base; empty for "voxel".
         edi_ramp_us: longest time (us) over which the EDI channels spread an
             event's step; 0 is EDI's own step model.
+        step_edi_contrasts: contrasts of further EDI channels, after those of
+            ``edi_contrasts``, that always use the step model.
     """
 
     kind: RepresentationKind = "voxel"
     bins: int = 5
     edi_contrasts: tuple[float, ...] = ()
     edi_ramp_us: float = 0.0
+    step_edi_contrasts: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,6 +87,12 @@ class InputRepresentation:
         object.__setattr__(self, "edi_ramp_us", float(ramp))
         if self.kind == "voxel" and ramp:
             raise ValueError("representation.edi_ramp_us: only the 'voxel_edi' kind has it")
+        steps = tuple(float(c) for c in self.step_edi_contrasts)
+        object.__setattr__(self, "step_edi_contrasts", steps)
+        if steps and (self.kind == "voxel" or min(steps) <= 0):
+            raise ValueError(
+                "representation.step_edi_contrasts: contrasts > 0 of a 'voxel_edi' input, "
+                f"got {list(steps)} for {self.kind!r}")
         if self.kind == "voxel_edi":
             if not self.edi_contrasts or min(self.edi_contrasts) <= 0:
                 raise ValueError(
@@ -96,14 +108,19 @@ class InputRepresentation:
     def raw_channels(self) -> int:
         """Channels of the raw window grids :func:`build_event_input` takes.
 
-        The voxel bins, then one EDI gain per contrast.
+        The voxel bins, then one EDI gain per contrast (ramped, then stepped).
         """
-        return self.bins + len(self.edi_contrasts)
+        return self.bins + self.edi_channels
 
     @property
     def channels(self) -> int:
         """Channels of the built input (the event encoder's input)."""
-        return self.bins + len(self.edi_contrasts)
+        return self.bins + self.edi_channels
+
+    @property
+    def edi_channels(self) -> int:
+        """EDI latent images in the input: one per contrast of both lists."""
+        return len(self.edi_contrasts) + len(self.step_edi_contrasts)
 
     @property
     def event_margin_us(self) -> int:
@@ -119,6 +136,7 @@ class InputRepresentation:
         """JSON-serialisable fields."""
         data = dataclasses.asdict(self)
         data["edi_contrasts"] = list(self.edi_contrasts)
+        data["step_edi_contrasts"] = list(self.step_edi_contrasts)
         return data
 
     @classmethod
@@ -129,8 +147,9 @@ class InputRepresentation:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"representation: unknown field(s) {unknown}")
-        if "edi_contrasts" in values:
-            values["edi_contrasts"] = tuple(values["edi_contrasts"])
+        for name in ("edi_contrasts", "step_edi_contrasts"):
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
 

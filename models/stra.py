@@ -88,7 +88,7 @@ class STRA(nn.Module):
         )
         self.detail: DetailLevel | None = None
         if c.detail_channels:
-            edi_images = len(c.representation.edi_contrasts) if c.use_events else 0
+            edi_images = c.representation.edi_channels if c.use_events else 0
             self.detail = DetailLevel(c.channels, c.detail_channels, 1 + edi_images,
                                       c.stem_factor, c.detail_units)
 

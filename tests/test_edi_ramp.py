@@ -172,3 +172,20 @@ def test_the_ramped_edi_baseline_beats_edi_on_a_simulated_13_frame_blur():
             psnr(w.sharp, method(w, w, w, sequence.events)) for w in windows])
     assert len(windows) == 3
     assert scores["edi_ramp"] > scores["edi"] + 0.5, scores
+
+
+def test_step_edi_channels_follow_the_ramped_ones_and_keep_edi_s_step_model():
+    both = InputRepresentation("voxel_edi", 3, (0.2,), edi_ramp_us=3000,
+                               step_edi_contrasts=(0.2, 0.3))
+    assert both.raw_channels == both.channels == 6 and both.edi_channels == 3
+    events, _ = rising_pixel(0.2, 1000)
+    grids = window_grids_of(both, events, 0, 10_000, (1, 1))
+    columns = events["t"], events["x"], events["y"], events["p"]
+    ramped = edi_gains(*columns, 0, 10_000, 5_000, np.array([0.2]), (1, 1), ramp_us=3000)
+    stepped = edi_gains(*columns, 0, 10_000, 5_000, np.array([0.2, 0.3]), (1, 1))
+    np.testing.assert_array_equal(grids[3:4], ramped)
+    np.testing.assert_array_equal(grids[4:], stepped)
+    assert abs(grids[3, 0, 0] - grids[4, 0, 0]) > 1e-3  # the two models differ here
+    assert InputRepresentation.from_mapping(both.to_dict()) == both
+    with pytest.raises(ValueError, match="step_edi_contrasts"):
+        InputRepresentation("voxel", 3, step_edi_contrasts=(0.2,))

@@ -81,3 +81,25 @@ def test_a_grown_detail_level_starts_where_the_checkpoint_stopped(tmp_path: Path
     after.square().mean().backward()
     assert grown.detail.tail[0].weight.grad[:, 2:].abs().sum() > 0
     assert grown.detail.block[1].conv2.weight.grad.abs().sum() > 0
+
+
+def test_step_edi_channels_added_to_a_ramped_input_start_at_no_effect(tmp_path: Path) -> None:
+    # Growing a ramped-EDI network by step-model EDI channels appends input channels to
+    # the event stem and the detail level's image skip: both must start ignoring them.
+    ramped = dataclasses.replace(DETAIL, representation=InputRepresentation(
+        kind="voxel_edi", bins=3, edi_contrasts=(0.18, 0.3), edi_ramp_us=4000))
+    both = dataclasses.replace(ramped, representation=dataclasses.replace(
+        ramped.representation, step_edi_contrasts=(0.18, 0.3)))
+    torch.manual_seed(0)
+    small = STRA(ramped)
+    torch.nn.init.normal_(small.detail.tail[0].weight, std=0.1)
+    save_checkpoint(tmp_path / "ramped.safetensors", small, ramped)
+    grown = STRA(both)
+    _, fresh = warm_start(grown, tmp_path / "ramped.safetensors")
+    assert fresh == 0
+    frames = torch.rand(1, 3, 32, 48)
+    events = torch.rand(1, 3, both.representation.channels, 32, 48)
+    with torch.no_grad():
+        before, _ = small.eval()(frames, events[:, :, :ramped.representation.channels])
+        after, _ = grown.eval()(frames, events)
+    assert torch.allclose(before, after, atol=1e-6)

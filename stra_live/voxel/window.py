@@ -6,6 +6,7 @@ evaluation) turns a window's events into these grids here, and
 frame into the network's channels. Channels, in order: the voxel grid
 (``representation.bins`` bins), then, for the "voxel_edi" kind, EDI's exact
 exposure gain at the window's centre for each of ``representation.edi_contrasts``
+(ramped by ``edi_ramp_us``) and then of ``step_edi_contrasts`` (not ramped)
 (:mod:`stra_live.voxel.edi_gain`). Those gains read events a little beyond the
 exposure when the representation ramps them: :func:`event_span` says which.
 """
@@ -48,11 +49,14 @@ def window_grids(representation: InputRepresentation, t: np.ndarray, x: np.ndarr
     height, width = resolution
     out = np.zeros((representation.raw_channels, height, width), np.float32)
     accumulate_voxel(t, x, y, p, t_start, t_end, out[:representation.bins], source=source)
-    if representation.edi_contrasts:
-        out[representation.bins:] = edi_gains(
-            t, x, y, p, t_start, t_end, (t_start + t_end) // 2,
-            np.asarray(representation.edi_contrasts), resolution,
-            ramp_us=representation.edi_ramp_us, source=source)
+    centre, first = (t_start + t_end) // 2, representation.bins
+    for contrasts, ramp in ((representation.edi_contrasts, representation.edi_ramp_us),
+                            (representation.step_edi_contrasts, 0.0)):
+        if contrasts:
+            out[first:first + len(contrasts)] = edi_gains(
+                t, x, y, p, t_start, t_end, centre, np.asarray(contrasts), resolution,
+                ramp_us=ramp, source=source)
+            first += len(contrasts)
     return out
 
 
