@@ -18,18 +18,18 @@ CONFIG_DIR = config_dir()
 """The shipped ``configs/`` folder (``model_<kind>.yaml`` for each kind)."""
 
 WeightsKind = Literal["paper", "realtime", "realtime_edi", "realtime_edi_detail",
-                      "realtime_edi_detail_wide"]
+                      "realtime_edi_detail_wide", "realtime_edi_ramp"]
 """The shipped configurations: the paper's (C=32, R=8); the first real-time layout
 ("slim": voxel input, stem 2); the same layout with exact EDI input; the EDI-input
-network on 4x4-pixel cells with a detail level; and the same with a wider, deeper
-detail level (the default)."""
+network on 4x4-pixel cells with a detail level; the same with a wider, deeper detail
+level; and that network on ramped EDI input (the default)."""
 
 KINDS: tuple[WeightsKind, ...] = ("paper", "realtime", "realtime_edi", "realtime_edi_detail",
-                                  "realtime_edi_detail_wide")
+                                  "realtime_edi_detail_wide", "realtime_edi_ramp")
 
-DEFAULT: WeightsKind = "realtime_edi_detail_wide"
-"""What every device runs unless told otherwise: the best network on the test split in
-all four cells, at a streamed step within 1.2x the slim network's (README, Results)."""
+DEFAULT: WeightsKind = "realtime_edi_ramp"
+"""What every device runs unless told otherwise: the best network on validation, at a
+streamed step within 1.2x the slim network's (README, Results)."""
 
 
 def _check(kind: str) -> None:
