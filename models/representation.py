@@ -123,11 +123,6 @@ class InputRepresentation:
         return len(self.edi_contrasts) + len(self.step_edi_contrasts)
 
     @property
-    def event_margin_us(self) -> int:
-        """How far before and after an exposure its input still depends on events (us)."""
-        return math.ceil(self.edi_ramp_us)
-
-    @property
     def base_channel(self) -> int | None:
         """Channel holding the residual base image; None = the blurry frame is the base."""
         return self.bins if self.kind == "voxel_edi" else None

@@ -62,20 +62,29 @@ DETAIL = ModelConfig(channels=4, res_units=1, attention_dim=8, stem="space_to_de
 DETAIL_GROWN = dataclasses.replace(DETAIL, detail_channels=5, detail_units=2)
 
 
-def test_a_grown_detail_level_starts_where_the_checkpoint_stopped(tmp_path: Path) -> None:
+def grow(small_config: ModelConfig, grown_config: ModelConfig,
+         tmp_path: Path) -> tuple[STRA, int, torch.Tensor, torch.Tensor]:
+    """The network of ``grown_config`` warm-started from a "trained" one of
+    ``small_config``, the tensors left fresh, and the outputs of both on the same random
+    input (the small one sees its leading event channels)."""
     torch.manual_seed(0)
-    small = STRA(DETAIL)
+    small = STRA(small_config)
     # Trained weights are not zero where a fresh detail level's last conv is.
     torch.nn.init.normal_(small.detail.tail[0].weight, std=0.1)
-    save_checkpoint(tmp_path / "small.safetensors", small, DETAIL)
-    grown = STRA(DETAIL_GROWN)
+    save_checkpoint(tmp_path / "small.safetensors", small, small_config)
+    grown = STRA(grown_config)
     _, fresh = warm_start(grown, tmp_path / "small.safetensors")
-    assert fresh == 4  # the new res-unit's two convs, weight and bias
     frames = torch.rand(1, 3, 32, 48)
-    events = torch.rand(1, 3, DETAIL.representation.channels, 32, 48)
+    events = torch.rand(1, 3, grown_config.representation.channels, 32, 48)
     with torch.no_grad():
-        before, _ = small.eval()(frames, events)
+        before, _ = small.eval()(frames, events[:, :, :small_config.representation.channels])
     after, _ = grown.eval()(frames, events)
+    return grown, fresh, before, after
+
+
+def test_a_grown_detail_level_starts_where_the_checkpoint_stopped(tmp_path: Path) -> None:
+    grown, fresh, before, after = grow(DETAIL, DETAIL_GROWN, tmp_path)
+    assert fresh == 4  # the new res-unit's two convs, weight and bias
     assert torch.allclose(before, after, atol=1e-6)
     # ...and what was added can learn: the zeroed weights from the new channels get gradient.
     after.square().mean().backward()
@@ -90,16 +99,6 @@ def test_step_edi_channels_added_to_a_ramped_input_start_at_no_effect(tmp_path: 
         kind="voxel_edi", bins=3, edi_contrasts=(0.18, 0.3), edi_ramp_us=4000))
     both = dataclasses.replace(ramped, representation=dataclasses.replace(
         ramped.representation, step_edi_contrasts=(0.18, 0.3)))
-    torch.manual_seed(0)
-    small = STRA(ramped)
-    torch.nn.init.normal_(small.detail.tail[0].weight, std=0.1)
-    save_checkpoint(tmp_path / "ramped.safetensors", small, ramped)
-    grown = STRA(both)
-    _, fresh = warm_start(grown, tmp_path / "ramped.safetensors")
+    _, fresh, before, after = grow(ramped, both, tmp_path)
     assert fresh == 0
-    frames = torch.rand(1, 3, 32, 48)
-    events = torch.rand(1, 3, both.representation.channels, 32, 48)
-    with torch.no_grad():
-        before, _ = small.eval()(frames, events[:, :, :ramped.representation.channels])
-        after, _ = grown.eval()(frames, events)
     assert torch.allclose(before, after, atol=1e-6)

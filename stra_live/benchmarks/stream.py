@@ -263,12 +263,12 @@ def measure_naive(runtime: ModelRuntime, packets: list[Packet]) -> float:
     outputs = 0
     runtime.forward(np.zeros((3, *resolution), np.float32),
                     np.zeros((3, representation.raw_channels, *resolution), np.float32))  # warm-up
-    margin = representation.event_margin_us
     start = time.perf_counter()
     for packet in packets:
         buffer.append(packet.events)
         frames.extend(packet.frames)
-        complete = [f for f in frames if f.exposure_end + margin < packet.watermark]
+        complete = [f for f in frames if event_span(representation, f.exposure_start,
+                                                    f.exposure_end)[1] < packet.watermark]
         while outputs + 2 <= len(complete):
             triplet = [complete[max(outputs - 1, 0)], complete[outputs], complete[outputs + 1]]
             images = np.stack([f.as_float() for f in triplet])

@@ -203,12 +203,14 @@ class StreamingEngine:
         # A frame is complete once every event its grids read is in: for an input that
         # ramps EDI's steps, that is a few milliseconds past the end of its exposure.
         representation = self.runtime.config.representation
-        margin = representation.event_margin_us
-        while self._waiting and (everything or
-                                 self._waiting[0][1].exposure_end + margin < self._watermark):
+
+        def span(frame: Frame) -> tuple[int, int]:
+            return event_span(representation, frame.exposure_start, frame.exposure_end)
+
+        while self._waiting and (everything or span(self._waiting[0][1])[1] < self._watermark):
             index, frame = self._waiting.popleft()
-            start, end = frame.exposure_start, frame.exposure_end
             horizon = self._buffer.horizon_start
+            start = frame.exposure_start
             if horizon is not None and start < horizon:
                 log.warning("%s: frame %d came too late for its events; dropped",
                             self.source_name, index)
@@ -216,7 +218,7 @@ class StreamingEngine:
                 continue
             # Only a copy of the window's events under the lock: the grids (EDI's take
             # milliseconds) are built by a worker, not while the other one waits here.
-            first, last = event_span(representation, start, end)
+            first, last = span(frame)
             # Events the horizon already dropped only shorten the first ramps' look-back.
             events = self._buffer.events_between(max(first, horizon or first), last)
             self._slots[index] = FrameSlot(index, frame, frame.as_float(), events,

@@ -23,12 +23,10 @@ image is the state just after it).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from stra_live.evaluation.protocol import BlurWindow, window_events
-from stra_live.voxel.edi_gain import edi_gains
+from stra_live.voxel.edi_gain import edi_gains, event_span
 
 DEFAULT_CONTRAST = 0.18
 """Contrast threshold c of the protocol's EDI baseline."""
@@ -132,8 +130,7 @@ class RampedEdi:
         self, prev: BlurWindow, current: BlurWindow, nxt: BlurWindow, events: np.ndarray
     ) -> np.ndarray:
         """(H, W) float32 latent frame at ``current.t_sharp``; neighbours are unused."""
-        margin = math.ceil(self.ramp_us)
-        near = window_events(events, current.t_start - margin, current.t_end + margin)
+        near = window_events(events, *event_span(current.t_start, current.t_end, self.ramp_us))
         gain = edi_gains(near["t"], near["x"], near["y"], near["p"], current.t_start,
                          current.t_end, current.t_sharp, np.array([self.contrast]),
                          current.resolution, ramp_us=self.ramp_us)[0]

@@ -18,7 +18,7 @@ one ramp segment per event, the ramp's integral exp(c L) d (e^(c p) - 1) / (c p)
 taken from tables unless the segment is cut by the exposure's ends. The cost is
 a few multiply-adds per event and contrast, with no time grid. Events up to r
 before and after the exposure matter (their ramps reach into it), so callers
-pass those too (:func:`stra_live.voxel.window.event_span`). An event exactly at f counts as already
+pass those too (:func:`event_span`). An event exactly at f counts as already
 happened (the latent image is the state just after it). With r = 0 this is the
 quantity :func:`stra_live.evaluation.edi.edi_deblur` computes vectorised over a
 whole recording, in a form the streaming engine and the training samples can
@@ -41,6 +41,12 @@ latent image to 0 or 1, and hot pixels pile up thousands of events."""
 _ALL_GOOD = -1
 
 
+def event_span(t_start: int, t_end: int, ramp_us: float) -> tuple[int, int]:
+    """The closed time range of events the gains of exposure ``[t_start, t_end]`` read."""
+    margin = math.ceil(ramp_us)
+    return t_start - margin, t_end + margin
+
+
 def edi_gains(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
               t_start: int, t_end: int, t_latent: int, contrasts: np.ndarray,
               resolution: tuple[int, int], *, ramp_us: float = 0.0,
@@ -49,7 +55,7 @@ def edi_gains(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
 
     Args:
         t, x, y, p: event columns in time order (int64 us, uint16, uint16,
-            int8 +1/-1); events more than ``ramp_us`` outside the exposure are ignored.
+            int8 +1/-1); events outside :func:`event_span` are ignored.
         t_start, t_end: the exposure, closed.
         t_latent: the latent time f (usually the exposure's centre).
         contrasts: (K,) contrast thresholds c > 0.
@@ -77,8 +83,9 @@ def edi_gains(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
     out = np.ones((len(contrasts), height, width), np.float32)
     if t_end == t_start or len(contrasts) == 0:
         return out
-    bad = _gain_kernel(t, x, y, p, int(t_start), int(t_end), int(t_latent), float(ramp_us),
-                       contrasts, out)
+    first, final = event_span(int(t_start), int(t_end), ramp_us)
+    bad = _gain_kernel(t, x, y, p, int(t_start), int(t_end), int(t_latent), first, final,
+                       float(ramp_us), contrasts, out)
     if bad != _ALL_GOOD:
         if int(x[bad]) >= width or int(y[bad]) >= height:
             problem = (f"event {bad} at ({int(x[bad])}, {int(y[bad])}) lies off the "
@@ -114,18 +121,17 @@ def _gain_tables(contrasts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
 
 @numba.njit(cache=True, nogil=True)
 def _gain_kernel(t: np.ndarray, x: np.ndarray, y: np.ndarray, p: np.ndarray,
-                 t_start: int, t_end: int, t_latent: int, ramp: float,
-                 contrasts: np.ndarray, out: np.ndarray) -> int:
+                 t_start: int, t_end: int, t_latent: int, first: int, final: int,
+                 ramp: float, contrasts: np.ndarray, out: np.ndarray) -> int:
     """Fill ``out`` with the gains; the index of the first bad event, or -1.
 
-    Times are microseconds from ``t_start``. Per pixel: ``last`` its previous
+    Events outside ``[first, final]`` (:func:`event_span`) are skipped. Times are
+    microseconds from ``t_start``. Per pixel: ``last`` its previous
     event (or the span's start), ``level`` its net polarity since the span's
     start, ``at_latent`` the (fractional) level at f once f is passed.
     """
     kinds, height, width = out.shape
     levels, ramps, reach = _gain_tables(contrasts)
-    margin = math.ceil(ramp)
-    first, final = t_start - margin, t_end + margin
     end, latent = float(t_end - t_start), float(t_latent - t_start)
     last = np.full((height, width), float(first - t_start))
     level = np.zeros((height, width), np.int32)

@@ -16,15 +16,14 @@ from __future__ import annotations
 import numpy as np
 
 from models.representation import InputRepresentation
-from stra_live.voxel.edi_gain import edi_gains
+from stra_live.voxel import edi_gain
 from stra_live.voxel.grid import accumulate_voxel, check_window
 
 
 def event_span(representation: InputRepresentation, t_start: int,
                t_end: int) -> tuple[int, int]:
     """The closed time range of events the grids of exposure ``[t_start, t_end]`` read."""
-    margin = representation.event_margin_us
-    return t_start - margin, t_end + margin
+    return edi_gain.event_span(t_start, t_end, representation.edi_ramp_us)
 
 
 def window_grids(representation: InputRepresentation, t: np.ndarray, x: np.ndarray,
@@ -53,7 +52,7 @@ def window_grids(representation: InputRepresentation, t: np.ndarray, x: np.ndarr
     for contrasts, ramp in ((representation.edi_contrasts, representation.edi_ramp_us),
                             (representation.step_edi_contrasts, 0.0)):
         if contrasts:
-            out[first:first + len(contrasts)] = edi_gains(
+            out[first:first + len(contrasts)] = edi_gain.edi_gains(
                 t, x, y, p, t_start, t_end, centre, np.asarray(contrasts), resolution,
                 ramp_us=ramp, source=source)
             first += len(contrasts)
