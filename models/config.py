@@ -65,6 +65,10 @@ class ModelConfig:
             which gives a stem of 4 back the detail its cells lose. Needs the
             "space_to_depth" stem.
         detail_units: res-units of the detail level (when it has one).
+        detail_events: the detail level also reads the voxel bins at full
+            resolution (when each pixel's events came, which the EDI images
+            sum away), not only through the 4x4-cell event encoder. Needs a
+            detail level and events.
     """
 
     channels: int = 32
@@ -81,6 +85,7 @@ class ModelConfig:
     attention: Literal["dot", "cosine"] = "dot"
     detail_channels: int = 0
     detail_units: int = 1
+    detail_events: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.representation, dict):
@@ -123,6 +128,15 @@ class ModelConfig:
         if detail and self.stem != "space_to_depth":
             raise ValueError(
                 "ModelConfig.detail_channels: a detail level needs the 'space_to_depth' stem"
+            )
+        if self.detail_events is not False and self.detail_events is not True:
+            raise ValueError(
+                f"ModelConfig.detail_events: must be true or false, got {self.detail_events!r}"
+            )
+        if self.detail_events and not (detail and self.use_events):
+            raise ValueError(
+                "ModelConfig.detail_events: needs a detail level (detail_channels > 0) "
+                "and use_events: true"
             )
         if self.use_tmb and not self.use_events:
             raise ValueError("ModelConfig.use_tmb: the TMB needs events; set use_events: true")

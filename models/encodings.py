@@ -42,6 +42,8 @@ class EventEncoding:
         edi: ``(B, n, Hp, Wp)`` every EDI channel of the input (the first is
             ``base``), which a detail level reads at full resolution; None
             when the representation has none.
+        voxel: ``(B, bins, Hp, Wp)`` the input's voxel channels, kept only
+            when a detail level reads them (``ModelConfig.detail_events``).
     """
 
     scales: tuple[torch.Tensor, ...]
@@ -49,6 +51,7 @@ class EventEncoding:
     shared: torch.Tensor | None
     base: torch.Tensor | None = None
     edi: torch.Tensor | None = None
+    voxel: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,11 @@ class STRA(nn.Module):
         self.detail: DetailLevel | None = None
         if c.detail_channels:
             edi_images = c.representation.edi_channels if c.use_events else 0
-            self.detail = DetailLevel(c.channels, c.detail_channels, 1 + edi_images,
+            voxel_images = c.representation.bins if c.detail_events else 0
+            # Voxel channels come last, so a network grown from one without them
+            # starts where it stopped (their new weights start at zero).
+            self.detail = DetailLevel(c.channels, c.detail_channels,
+                                      1 + edi_images + voxel_images,
                                       c.stem_factor, c.detail_units)
 
     def pad(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -122,7 +126,9 @@ class STRA(nn.Module):
         base_channel = representation.base_channel
         edi = None if base_channel is None else event_input[:, base_channel:]
         base = None if edi is None else edi[:, :1]
-        return EventEncoding(scales=scales, grid=grid, shared=shared, base=base, edi=edi)
+        voxel = event_input[:, :representation.bins] if self.config.detail_events else None
+        return EventEncoding(scales=scales, grid=grid, shared=shared, base=base, edi=edi,
+                             voxel=voxel)
 
     def memory_entry(self, encoding: EventEncoding, role: Role) -> MemoryEntry:
         """TMB key and value of a neighbouring sequence ("past" = T-1, "future" = T+1)."""
@@ -170,8 +176,7 @@ class STRA(nn.Module):
         base = events.base if events is not None and events.base is not None else blurry_centre
         residual, features = self.decoder(skips, context)
         if self.detail is not None:
-            edi = events.edi if events is not None else None
-            images = blurry_centre if edi is None else torch.cat([blurry_centre, edi], dim=1)
+            images = torch.cat([blurry_centre, *self._detail_inputs(events)], dim=1)
             residual = residual + self.detail(features, images)
         output = base + residual
         if not return_attention:
@@ -182,6 +187,13 @@ class STRA(nn.Module):
             nq = grid[0] * grid[1]
             tmb_weights = output.new_zeros(output.shape[0], nq, 0, nq)
         return output, AttentionWeights(grid, c.attention_scale, sfb_weights, tmb_weights)
+
+    @staticmethod
+    def _detail_inputs(events: EventEncoding | None) -> list[torch.Tensor]:
+        """The event images a detail level reads beside the blurry frame, in channel order."""
+        if events is None:
+            return []
+        return [x for x in (events.edi, events.voxel) if x is not None]
 
     def _attend(
         self,
@@ -262,6 +274,7 @@ class STRA(nn.Module):
                 shared=take(joint.shared) if joint.shared is not None else None,
                 base=take(joint.base) if joint.base is not None else None,
                 edi=take(joint.edi) if joint.edi is not None else None,
+                voxel=take(joint.voxel) if joint.voxel is not None else None,
             )
 
         past, current, future = pick(0), pick(1), pick(2)

@@ -30,6 +30,9 @@ PAPER_PARAMETERS = 2.36e6
         ({"detail_channels": -2}, "detail_channels"),
         ({"stem": "conv", "detail_channels": 8}, "detail_channels"),
         ({"detail_units": 0}, "detail_units"),
+        ({"detail_events": True}, "detail_events"),
+        ({"stem": "space_to_depth", "stem_factor": 4, "detail_channels": 8,
+          "detail_events": "yes"}, "detail_events"),
     ],
 )
 def test_bad_value_names_its_field(fields: dict, bad: str) -> None:

@@ -164,3 +164,20 @@ def test_detail_level_streams_like_forward_and_starts_as_a_no_op():
         got, _ = decode_window(model, frames, voxels)
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
     assert (expected - coarse).abs().max() > 1e-3
+
+
+def test_a_detail_level_reading_voxel_bins_streams_like_forward_and_sees_them():
+    representation = {"kind": "voxel_edi", "bins": 3, "edi_contrasts": [0.18, 0.3]}
+    model = tiny(stem="space_to_depth", stem_factor=4, detail_channels=4,
+                 attention_scale=8, representation=representation, detail_events=True)
+    torch.nn.init.normal_(model.detail.tail[0].weight, std=0.5)
+    frames, voxels = stream(3)
+    with torch.no_grad():
+        expected = model(frames, voxels)[0]
+        got, _ = decode_window(model, frames, voxels)
+        # Cut the skip's weights from the voxel bins (after 1 frame + 2 EDI images,
+        # 4 cells each): if the detail level read them, the output changes.
+        model.detail.skip[1].weight[:, 4 * 3:] = 0
+        blind = model(frames, voxels)[0]
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    assert (blind - expected).abs().max() > 1e-4

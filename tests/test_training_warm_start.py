@@ -102,3 +102,16 @@ def test_step_edi_channels_added_to_a_ramped_input_start_at_no_effect(tmp_path: 
     _, fresh, before, after = grow(ramped, both, tmp_path)
     assert fresh == 0
     assert torch.allclose(before, after, atol=1e-6)
+
+
+def test_voxel_bins_added_to_a_detail_level_start_at_no_effect_and_can_learn(
+        tmp_path: Path) -> None:
+    # The voxel channels are appended after the EDI images in the detail skip's input,
+    # so the grown network's old outputs must be exact and only the new inputs fresh.
+    with_voxels = dataclasses.replace(DETAIL, detail_events=True)
+    grown, fresh, before, after = grow(DETAIL, with_voxels, tmp_path)
+    assert fresh == 0
+    assert torch.allclose(before, after, atol=1e-6)
+    after.square().mean().backward()
+    skip = grown.detail.skip[1].weight  # (out, 4 * (1 + 2 EDI + 3 bins), 3, 3)
+    assert skip.grad[:, 4 * 3:].abs().sum() > 0

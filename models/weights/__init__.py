@@ -18,14 +18,17 @@ CONFIG_DIR = config_dir()
 """The shipped ``configs/`` folder (``model_<kind>.yaml`` for each kind)."""
 
 WeightsKind = Literal["paper", "realtime", "realtime_edi", "realtime_edi_detail",
-                      "realtime_edi_detail_wide", "realtime_edi_ramp"]
+                      "realtime_edi_detail_wide", "realtime_edi_ramp",
+                      "realtime_edi_ramp_ideal"]
 """The shipped configurations: the paper's (C=32, R=8); the first real-time layout
 ("slim": voxel input, stem 2); the same layout with exact EDI input; the EDI-input
 network on 4x4-pixel cells with a detail level; the same with a wider, deeper detail
-level; and that network on ramped EDI input (the default)."""
+level; that network on ramped EDI input (the default); and the same layers fine-tuned on
+data weighted towards the ideal sensor."""
 
 KINDS: tuple[WeightsKind, ...] = ("paper", "realtime", "realtime_edi", "realtime_edi_detail",
-                                  "realtime_edi_detail_wide", "realtime_edi_ramp")
+                                  "realtime_edi_detail_wide", "realtime_edi_ramp",
+                                  "realtime_edi_ramp_ideal")
 
 DEFAULT: WeightsKind = "realtime_edi_ramp"
 """What every device runs unless told otherwise: the best network on validation, at a
