@@ -81,6 +81,10 @@ def main() -> None:
         drawn.update(branch)
         for step, value in branch:
             print(f"run {number}, step {step:>6}: {value:.3f} dB")
+    # Lay the widget out before exporting: without it the export sometimes renders the
+    # default 640x480 scene with no axis tick labels.
+    widget.show()
+    app.processEvents()
     pyqtgraph.exporters.ImageExporter(widget.plotItem).export(str(args.out))
     print(f"wrote {args.out}")
     app.processEvents()

@@ -48,9 +48,9 @@ for row in "${rows[@]}"; do
       --checkpoint models/weights/stra_realtime_edi_detail.safetensors ;;
     realtime_edi_detail_wide) score "STRA real-time, wide detail (the previous default)" --method stra \
       --checkpoint models/weights/stra_realtime_edi_detail_wide.safetensors ;;
-    realtime_edi_ramp) score "STRA real-time, ramped EDI input (the default)" --method stra \
+    realtime_edi_ramp) score "STRA real-time, ramped EDI input (the previous default)" --method stra \
       --checkpoint models/weights/stra_realtime_edi_ramp.safetensors ;;
-    realtime_edi_ramp_ideal) score "STRA real-time, ramped EDI, ideal-weighted fine-tune" \
+    realtime_edi_ramp_ideal) score "STRA real-time, ramped EDI, ideal-weighted (the default)" \
       --method stra --checkpoint models/weights/stra_realtime_edi_ramp_ideal.safetensors ;;
     realtime_edi_v1) score "STRA first EDI-input (trained on sampled EDI channels)" \
       --method stra --checkpoint models/weights/ablations/stra_realtime_edi_v1.safetensors ;;
