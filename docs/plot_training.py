@@ -87,7 +87,6 @@ def main() -> None:
     app.processEvents()
     pyqtgraph.exporters.ImageExporter(widget.plotItem).export(str(args.out))
     print(f"wrote {args.out}")
-    app.processEvents()
 
 
 if __name__ == "__main__":
