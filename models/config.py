@@ -69,6 +69,10 @@ class ModelConfig:
             resolution (when each pixel's events came, which the EDI images
             sum away), not only through the 4x4-cell event encoder. Needs a
             detail level and events.
+        gate_channels: 0 = none; otherwise the width of a full-resolution last
+            stage that scales the residual per pixel and adds a correction
+            (:class:`models.gate.PixelGate`), so the coarse residual does not
+            blur edges the EDI base already has right.
     """
 
     channels: int = 32
@@ -86,6 +90,7 @@ class ModelConfig:
     detail_channels: int = 0
     detail_units: int = 1
     detail_events: bool = False
+    gate_channels: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.representation, dict):
@@ -129,6 +134,9 @@ class ModelConfig:
             raise ValueError(
                 "ModelConfig.detail_channels: a detail level needs the 'space_to_depth' stem"
             )
+        gate = self.gate_channels
+        if not isinstance(gate, int) or isinstance(gate, bool) or gate < 0:
+            raise ValueError(f"ModelConfig.gate_channels: must be an integer >= 0, got {gate!r}")
         if self.detail_events is not False and self.detail_events is not True:
             raise ValueError(
                 f"ModelConfig.detail_events: must be true or false, got {self.detail_events!r}"

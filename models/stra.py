@@ -14,7 +14,8 @@ Data flow for output T (``forward`` and, piece by piece, the streaming engine):
    for the current sequence; the SFB attends from the current events (plus the
    TMB read-out) to the fused frames on the attention grid; its output is
    injected at every decoder scale; the decoder predicts a residual added to
-   the blurry centre frame.
+   the blurry centre frame (scaled and corrected per pixel first when the
+   network has a :class:`models.gate.PixelGate`).
 
 Event inputs arrive already built by
 :func:`models.representation.build_event_input` (the representation named in
@@ -33,6 +34,7 @@ from models.attention import Role, SpatialFusionBlock, TemporalMemoryBlock
 from models.blocks import NEGATIVE_SLOPE, GridFusion, conv1x1
 from models.config import LEVELS, ModelConfig
 from models.encodings import AttentionWeights, EventEncoding, FrameEncoding, MemoryEntry
+from models.gate import PixelGate
 from models.padding import crop, pad_to_multiple
 from models.unet import Decoder, DetailLevel, Encoder
 
@@ -95,6 +97,10 @@ class STRA(nn.Module):
             self.detail = DetailLevel(c.channels, c.detail_channels,
                                       1 + edi_images + voxel_images,
                                       c.stem_factor, c.detail_units)
+        self.gate: PixelGate | None = None
+        if c.gate_channels:
+            edi_images = c.representation.edi_channels if c.use_events else 0
+            self.gate = PixelGate(1 + edi_images, c.gate_channels)
 
     def pad(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
         """Pad ``(..., H, W)`` to a multiple of :attr:`stride`; returns it and (H, W)."""
@@ -178,7 +184,11 @@ class STRA(nn.Module):
         if self.detail is not None:
             images = torch.cat([blurry_centre, *self._detail_inputs(events)], dim=1)
             residual = residual + self.detail(features, images)
-        output = base + residual
+        if self.gate is not None:
+            edi = [events.edi] if events is not None and events.edi is not None else []
+            output = self.gate(base, residual, torch.cat([blurry_centre, *edi], dim=1))
+        else:
+            output = base + residual
         if not return_attention:
             return output, None
         height, width = blurry_centre.shape[-2:]

@@ -31,6 +31,8 @@ PAPER_PARAMETERS = 2.36e6
         ({"stem": "conv", "detail_channels": 8}, "detail_channels"),
         ({"detail_units": 0}, "detail_units"),
         ({"detail_events": True}, "detail_events"),
+        ({"gate_channels": -1}, "gate_channels"),
+        ({"gate_channels": True}, "gate_channels"),
         ({"stem": "space_to_depth", "stem_factor": 4, "detail_channels": 8,
           "detail_events": "yes"}, "detail_events"),
     ],

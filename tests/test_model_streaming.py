@@ -181,3 +181,22 @@ def test_a_detail_level_reading_voxel_bins_streams_like_forward_and_sees_them():
         blind = model(frames, voxels)[0]
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
     assert (blind - expected).abs().max() > 1e-4
+
+
+def test_a_pixel_gate_streams_like_forward_and_starts_as_a_no_op():
+    representation = {"kind": "voxel_edi", "bins": 3, "edi_contrasts": [0.18, 0.3]}
+    model = tiny(stem="space_to_depth", stem_factor=4, detail_channels=4,
+                 attention_scale=8, representation=representation, gate_channels=3)
+    frames, voxels = stream(3)
+    with torch.no_grad():
+        gated = model(frames, voxels)[0]
+        gate = model.gate
+        model.gate = None
+        ungated = model(frames, voxels)[0]
+        model.gate = gate
+        torch.testing.assert_close(gated, ungated, atol=0, rtol=0)
+        torch.nn.init.normal_(model.gate.body[-1].weight, std=0.5)
+        expected = model(frames, voxels)[0]
+        got, _ = decode_window(model, frames, voxels)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    assert (expected - ungated).abs().max() > 1e-3

@@ -115,3 +115,13 @@ def test_voxel_bins_added_to_a_detail_level_start_at_no_effect_and_can_learn(
     after.square().mean().backward()
     skip = grown.detail.skip[1].weight  # (out, 4 * (1 + 2 EDI + 3 bins), 3, 3)
     assert skip.grad[:, 4 * 3:].abs().sum() > 0
+
+
+def test_a_pixel_gate_added_to_a_trained_network_starts_at_its_output_and_can_learn(
+        tmp_path: Path) -> None:
+    gated = dataclasses.replace(DETAIL, gate_channels=3)
+    grown, fresh, before, after = grow(DETAIL, gated, tmp_path)
+    assert fresh == 4  # the gate's two convs, weight and bias
+    assert torch.allclose(before, after, atol=1e-6)
+    after.square().mean().backward()
+    assert grown.gate.body[-1].weight.grad.abs().sum() > 0
