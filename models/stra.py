@@ -100,7 +100,7 @@ class STRA(nn.Module):
         self.gate: PixelGate | None = None
         if c.gate_channels:
             edi_images = c.representation.edi_channels if c.use_events else 0
-            self.gate = PixelGate(1 + edi_images, c.gate_channels)
+            self.gate = PixelGate(1 + edi_images, c.channels, c.stem_factor, c.gate_channels)
 
     def pad(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
         """Pad ``(..., H, W)`` to a multiple of :attr:`stride`; returns it and (H, W)."""
@@ -186,7 +186,7 @@ class STRA(nn.Module):
             residual = residual + self.detail(features, images)
         if self.gate is not None:
             edi = [events.edi] if events is not None and events.edi is not None else []
-            output = self.gate(base, residual, torch.cat([blurry_centre, *edi], dim=1))
+            output = self.gate(base, residual, torch.cat([blurry_centre, *edi], dim=1), features)
         else:
             output = base + residual
         if not return_attention:
