@@ -29,12 +29,20 @@ class ConfigError(ValueError):
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML file into a dict (an empty file gives ``{}``)."""
+    """Read a YAML file into a dict.
+
+    A file with no settings at all is refused rather than read as "all
+    defaults": a configuration named on the command line that came out empty
+    (a failed edit, a truncated copy) would otherwise start, say, a long
+    training run on data nobody asked for. Leaving the flag out gives the defaults.
+    """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: cannot read configuration: {error}") from error
+    if data is None:
+        raise ConfigError(f"{path}: the configuration file is empty (no settings)")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data

@@ -54,6 +54,14 @@ def test_validation_error_in_post_init_is_a_config_error(tmp_path: Path) -> None
         load_config(LiveConfig, path)
 
 
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_an_empty_config_file_is_refused_not_read_as_defaults(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "train.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="empty"):
+        load_config(LiveConfig, path)
+
+
 def test_shipped_live_config_loads() -> None:
     config = load_config(LiveConfig, CONFIG_DIR / "live.yaml")
     assert config.engine.memory_length == 2
