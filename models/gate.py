@@ -9,7 +9,10 @@ units of 1e-4 of mean squared error) while beating it everywhere else. Keeping t
 base wherever it has a strong edge would win 0.9-1.2 dB on those files but lose up to
 1 dB on a realistic sensor, whose base edges are wrong: so the gate sees each pixel
 (two narrow convolutions at full resolution) and also the decoder's features, which
-know what sensor and scene the frame came from.
+know what sensor and scene the frame came from. Whether a sensor's edges can be
+trusted is a property of the whole recording (its contrast threshold, its noise), not
+of a pixel, so the hidden layer is also shifted by a vector computed from its own
+mean over the frame.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ class PixelGate(nn.Module):
     neither the base nor the residual has. Both come from one hidden layer that
     adds a 3x3 convolution of the full-resolution images (blurry frame, EDI latents)
     and the residual to a 1x1 convolution of the decoder's finest features, repeated
-    over each of their ``cell`` x ``cell`` pixels. The last convolution starts at
-    zero, so a gate added to a trained network starts at its output.
+    over each of their ``cell`` x ``cell`` pixels, and then shifted by a linear map of
+    its mean over the frame (the frame's sensor and scene). That map and the last
+    convolution start at zero, so a gate added to a trained network starts at its
+    output.
 
     ``base, residual: (B, 1, Hp, Wp)``, ``images: (B, image_channels, Hp, Wp)``,
     ``features: (B, feature_channels, Hp / cell, Wp / cell)`` -> ``(B, 1, Hp, Wp)``.
@@ -41,7 +46,10 @@ class PixelGate(nn.Module):
         self.cell = cell
         self.local = conv3x3(image_channels + 1, channels)
         self.context = conv1x1(feature_channels, channels)
-        self.act = nn.LeakyReLU(NEGATIVE_SLOPE, inplace=True)
+        self.act = nn.LeakyReLU(NEGATIVE_SLOPE)
+        self.frame = nn.Linear(channels, channels)
+        nn.init.zeros_(self.frame.weight)
+        nn.init.zeros_(self.frame.bias)
         self.out = conv3x3(channels, 2)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
@@ -52,6 +60,8 @@ class PixelGate(nn.Module):
         context = self.context(features)
         if self.cell > 1:
             context = F.interpolate(context, scale_factor=self.cell, mode="nearest")
-        hidden = self.act(self.local(torch.cat([images, residual], dim=1)) + context)
+        hidden = self.local(torch.cat([images, residual], dim=1)) + context
+        frame = self.frame(self.act(hidden).mean(dim=(2, 3)))
+        hidden = self.act(hidden + frame[:, :, None, None])
         gate, correction = self.out(hidden).chunk(2, dim=1)
         return base + residual * (1.0 + torch.tanh(gate)) + correction

@@ -196,11 +196,16 @@ def test_a_pixel_gate_streams_like_forward_and_starts_as_a_no_op():
         model.gate = gate
         torch.testing.assert_close(gated, ungated, atol=0, rtol=0)
         torch.nn.init.normal_(model.gate.out.weight, std=0.5)
+        torch.nn.init.normal_(model.gate.frame.weight, std=0.5)
         expected = model(frames, voxels)[0]
         got, _ = decode_window(model, frames, voxels)
-        # The gate also reads the decoder's features (what sensor and scene this is).
+        # The gate also reads the decoder's features and its own mean over the frame
+        # (what sensor and scene this is).
+        torch.nn.init.zeros_(model.gate.frame.weight)
+        frame_blind = model(frames, voxels)[0]
         torch.nn.init.zeros_(model.gate.context.weight)
         blind = model(frames, voxels)[0]
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
     assert (expected - ungated).abs().max() > 1e-3
-    assert (expected - blind).abs().max() > 1e-4
+    assert (expected - frame_blind).abs().max() > 1e-4
+    assert (frame_blind - blind).abs().max() > 1e-4

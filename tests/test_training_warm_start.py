@@ -121,7 +121,7 @@ def test_a_pixel_gate_added_to_a_trained_network_starts_at_its_output_and_can_le
         tmp_path: Path) -> None:
     gated = dataclasses.replace(DETAIL, gate_channels=3)
     grown, fresh, before, after = grow(DETAIL, gated, tmp_path)
-    assert fresh == 6  # the gate's three convs, weight and bias
+    assert fresh == 8  # the gate's three convs and its frame map, weight and bias
     assert torch.allclose(before, after, atol=1e-6)
     after.square().mean().backward()
     assert grown.gate.out.weight.grad.abs().sum() > 0
