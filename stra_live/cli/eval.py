@@ -42,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="an .h5 file, or a folder searched recursively for *.h5")
     parser.add_argument("--method", choices=METHODS, help="what to score (default: config)")
     parser.add_argument("--checkpoint", type=existing_file,
-                        help="STRA checkpoint; default: the weights the app runs on this device "
-                             "(the real-time network on CPU, the EDI-input one on CUDA)")
+                        help="STRA checkpoint; default: the weights the app runs "
+                             "(models/weights, the same on every device)")
     parser.add_argument("--blur-frames", type=positive_int, metavar="K",
                         help="sharp frames averaged per blurry frame (protocol: 7 and 13)")
     parser.add_argument("--contrast", type=positive_float, metavar="C",

@@ -24,8 +24,9 @@ class EvalConfig:
             also 13); files with their own blurry frames ignore it.
         contrast_threshold: EDI's contrast threshold c (log intensity per event).
         checkpoint: STRA checkpoint (full model, frames-only variant or
-            ablation); None = the weights the app runs on the device (the
-            real-time network on CPU, the paper one on CUDA).
+            ablation); None = the weights the app runs
+            (:func:`stra_live.engine.runtime.default_checkpoint`, the same on
+            every device).
         device: torch device for STRA: "auto", "cpu", "cuda" or "cuda:N".
     """
 
