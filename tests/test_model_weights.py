@@ -23,9 +23,9 @@ def test_configs_exist_for_every_kind() -> None:
         assert default_config(kind).is_file()
 
 
-def test_the_app_runs_the_ideal_weighted_ramped_edi_network() -> None:
+def test_the_app_runs_the_pixel_gated_ramped_edi_network() -> None:
     # The paper configuration scores below EDI (README, Results): it is no default.
-    assert default_checkpoint() == default_weights("realtime_edi_ramp_ideal")
+    assert default_checkpoint() == default_weights("realtime_edi_ramp_gate")
 
 
 def test_unknown_kind() -> None:

@@ -19,18 +19,19 @@ CONFIG_DIR = config_dir()
 
 WeightsKind = Literal["paper", "realtime", "realtime_edi", "realtime_edi_detail",
                       "realtime_edi_detail_wide", "realtime_edi_ramp",
-                      "realtime_edi_ramp_ideal"]
+                      "realtime_edi_ramp_ideal", "realtime_edi_ramp_gate"]
 """The shipped configurations: the paper's (C=32, R=8); the first real-time layout
 ("slim": voxel input, stem 2); the same layout with exact EDI input; the EDI-input
 network on 4x4-pixel cells with a detail level; the same with a wider, deeper detail
-level; that network on ramped EDI input; and the same layers fine-tuned on data weighted
-towards the ideal sensor (the default)."""
+level; that network on ramped EDI input; the same layers fine-tuned on data weighted
+towards the ideal sensor; and that network grown by a full-resolution pixel gate
+(the default)."""
 
 KINDS: tuple[WeightsKind, ...] = ("paper", "realtime", "realtime_edi", "realtime_edi_detail",
                                   "realtime_edi_detail_wide", "realtime_edi_ramp",
-                                  "realtime_edi_ramp_ideal")
+                                  "realtime_edi_ramp_ideal", "realtime_edi_ramp_gate")
 
-DEFAULT: WeightsKind = "realtime_edi_ramp_ideal"
+DEFAULT: WeightsKind = "realtime_edi_ramp_gate"
 """What every device runs unless told otherwise: the best network on validation, at a
 streamed step within 1.2x the slim network's (README, Results)."""
 
