@@ -113,3 +113,32 @@ def test_window_mode_shows_deblurred_frames_and_exits_cleanly(
     assert window.latest.deblurred.shape == (180, 240)  # the demo scene at DAVIS240C size
     assert window.session.pipeline is None  # stopped on exit
     assert (tmp_path / "ui.ini").is_file()  # geometry went to the given file, not the user's
+
+
+@pytest.mark.parametrize("limit", [["--frames", "2"], ["--seconds", "1.5"]])
+def test_window_mode_closes_itself_at_its_limit(
+        limit: list[str], tmp_path: Path, tiny_checkpoint: Path, qapp: QApplication,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # --seconds and --frames used to be ignored in a window: `stra-live --seconds 20` ran on.
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    seen: dict[str, MainWindow] = {}
+
+    def remember_window() -> None:
+        # An earlier test's closed window may still be a top-level widget.
+        windows = [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow)
+                   and w.isVisible()]
+        if windows:
+            seen["window"] = windows[0]
+        else:
+            QTimer.singleShot(20, remember_window)
+
+    QTimer.singleShot(20, remember_window)
+    status = main(["--source", "demo", "--checkpoint", str(tiny_checkpoint), "--device", "cpu",
+                   "--settings", str(tmp_path / "ui.ini"), *limit])
+    assert status == 0
+    window = seen["window"]
+    if limit[0] == "--frames":
+        assert window.deblurred_shown == 2
+    else:
+        assert window.deblurred_shown > 2  # it ran, then stopped on time
+    assert window.session.pipeline is None

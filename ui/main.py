@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stra_live.cli.checks import (
     OneLineParser,
@@ -33,6 +34,9 @@ from stra_live.cli.checks import (
 from stra_live.config import CONFIG_DIR, ConfigError, load_config
 from stra_live.engine.config import LiveConfig
 from stra_live.errors import InputError
+
+if TYPE_CHECKING:  # Qt is imported only when a window opens
+    from ui.main_window import MainWindow
 
 log = logging.getLogger("stra-live")
 
@@ -118,6 +122,29 @@ def run_headless_cli(config: LiveConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def close_at_limit(window: MainWindow, seconds: float | None, frames: int | None) -> None:
+    """Close ``window`` after ``seconds``, or once it has drawn ``frames`` deblurred frames
+    (the window's --seconds / --frames, as headless runs have them).
+
+    The check runs on the window's drawing timer, right after each redraw, so a frame
+    limit stops at exactly that frame.
+    """
+    if seconds is None and frames is None:
+        return
+    from PyQt6.QtCore import QElapsedTimer
+
+    clock = QElapsedTimer()
+    clock.start()
+
+    def check() -> None:
+        if ((seconds is not None and clock.elapsed() >= seconds * 1000)
+                or (frames is not None and window.deblurred_shown >= frames)):
+            window.timer.timeout.disconnect(check)
+            window.close()  # the last window: app.exec() returns
+
+    window.timer.timeout.connect(check)
+
+
 def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
     """Open the window on the configured source; returns the Qt exit status."""
     from ui.system_check import missing_libraries, uses_xcb, x_display_problem, xcb_problem
@@ -142,6 +169,7 @@ def run_window(config: LiveConfig, args: argparse.Namespace) -> int:
         window.session.stop()
         raise
     window.show()
+    close_at_limit(window, args.seconds, args.frames)
     status = app.exec()
     window.session.stop()
     window.session.join(EXIT_JOIN_S)  # torch must not be mid-call when the interpreter exits
