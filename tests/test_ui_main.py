@@ -138,7 +138,7 @@ def test_window_mode_closes_itself_at_its_limit(
     assert status == 0
     window = seen["window"]
     if limit[0] == "--frames":
-        assert window.deblurred_shown == 2
+        assert window.shown == 2
     else:
-        assert window.deblurred_shown > 2  # it ran, then stopped on time
+        assert window.shown > 2  # it ran, then stopped on time
     assert window.session.pipeline is None

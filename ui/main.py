@@ -123,8 +123,8 @@ def run_headless_cli(config: LiveConfig, args: argparse.Namespace) -> int:
 
 
 def close_at_limit(window: MainWindow, seconds: float | None, frames: int | None) -> None:
-    """Close ``window`` after ``seconds``, or once it has drawn ``frames`` deblurred frames
-    (the window's --seconds / --frames, as headless runs have them).
+    """Close ``window`` after ``seconds``, or once it has drawn ``frames`` results
+    (the window's --seconds / --frames, counted as a headless run counts them).
 
     The check runs on the window's drawing timer, right after each redraw, so a frame
     limit stops at exactly that frame.
@@ -138,7 +138,7 @@ def close_at_limit(window: MainWindow, seconds: float | None, frames: int | None
 
     def check() -> None:
         if ((seconds is not None and clock.elapsed() >= seconds * 1000)
-                or (frames is not None and window.deblurred_shown >= frames)):
+                or (frames is not None and window.shown >= frames)):
             window.timer.timeout.disconnect(check)
             window.close()  # the last window: app.exec() returns
 

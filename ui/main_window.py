@@ -60,7 +60,6 @@ class MainWindow(RecordingMixin, QMainWindow):
         self.slot = LatestSlot()
         self.latest: DeblurResult | None = None
         self.shown = 0
-        self.deblurred_shown = 0
         self.last_message = ""
         self._message_box: QMessageBox | None = None
         self._record_started = 0.0
@@ -301,7 +300,6 @@ class MainWindow(RecordingMixin, QMainWindow):
         if result is not None:
             self.latest = result
             self.shown += 1
-            self.deblurred_shown += result.deblurred is not None
             self.views.show_result(result, accumulated)
             self._show_recorded_output(result)
             if self.attention_dock.isVisible():
