@@ -86,6 +86,10 @@ def test_training_and_validation_never_share_sequences() -> None:
     data["data"]["k_max"] = 7
     with pytest.raises(ConfigError, match="k_min"):
         from_dict(TrainConfig, data)
+    data = train_dict()
+    data["data"].update(k_min=8, k_max=8, odd_k_only=True)
+    with pytest.raises(ConfigError, match="no odd k"):
+        from_dict(TrainConfig, data)
 
 
 def test_model_path_falls_back_to_the_repository(monkeypatch: pytest.MonkeyPatch,

@@ -81,13 +81,15 @@ class TrainDataset(Dataset):
         crop: side of the square training patch, in pixels.
         hflip: mirror half the samples horizontally.
         k_range: (min, max) blur length for sharp-frame recordings, both included.
+        odd_k_only: draw only the odd blur lengths of ``k_range``.
         seed: the run's seed; with ``index`` it fixes every random choice.
         cache_size: recordings each worker keeps in memory.
     """
 
     def __init__(self, recordings: Sequence[RecordingRef], representation: InputRepresentation,
                  crop: int, hflip: bool,
-                 k_range: tuple[int, int], seed: int, cache_size: int = 64) -> None:
+                 k_range: tuple[int, int], seed: int, cache_size: int = 64,
+                 odd_k_only: bool = False) -> None:
         if not 1 <= k_range[0] <= k_range[1]:
             raise ValueError(f"blur lengths must satisfy 1 <= min <= max, got {k_range}")
         self.cache = RecordingCache(recordings, cache_size)
@@ -95,6 +97,7 @@ class TrainDataset(Dataset):
         self.crop = crop
         self.hflip = hflip
         self.k_range = k_range
+        self.odd_k_only = odd_k_only
         self.seed = seed
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
@@ -106,7 +109,7 @@ class TrainDataset(Dataset):
         """
         rng = np.random.default_rng([self.seed, index])
         recording, events = self.cache.get(int(rng.integers(0, len(self.cache))))
-        triplet = random_triplet(recording, rng, self.k_range)
+        triplet = random_triplet(recording, rng, self.k_range, odd_k_only=self.odd_k_only)
         sample = triplet_sample(triplet, events, self.representation)
         sample = augment(sample, rng, self.crop, self.hflip, source=recording.source)
         inputs = np.stack([

@@ -79,6 +79,7 @@ def build_trainer(config: TrainConfig, ctx: DistContext) -> Trainer:
         train_files, representation=model_config.representation, crop=config.crop,
         hflip=config.hflip,
         k_range=(data.k_min, data.k_max), seed=config.seed, cache_size=data.cache_size,
+        odd_k_only=data.odd_k_only,
     )
     val: list[Recording] = [read_hqf(p) for p in val_files] if ctx.is_main else []
     return Trainer(config, model_config, train_set, val, ctx)

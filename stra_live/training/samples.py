@@ -44,13 +44,15 @@ class Sample:
 
 
 def random_triplet(recording: Recording, rng: np.random.Generator,
-                   k_range: tuple[int, int]) -> Triplet:
+                   k_range: tuple[int, int], *, odd_k_only: bool = False) -> Triplet:
     """Draw three consecutive windows of ``recording`` at a random position.
 
     Recordings of sharp frames get a blur length k drawn uniformly from
     ``k_range`` (both ends included) and three windows of that k from a random
-    first frame; EFNet-style recordings (with ``sharp_frames``) use their own
-    blurry frames, so k does not apply.
+    first frame (only its odd values with ``odd_k_only``: see
+    :attr:`stra_live.training.config.DataConfig.odd_k_only`); EFNet-style
+    recordings (with ``sharp_frames``) use their own blurry frames, so k does
+    not apply.
 
     Raises:
         InputError: the recording is too short for three windows.
@@ -70,7 +72,10 @@ def random_triplet(recording: Recording, rng: np.random.Generator,
         )
         windows = paired_windows(part)[first - lo:first - lo + 3]
     else:
-        k = int(rng.integers(k_range[0], k_range[1] + 1))
+        if odd_k_only:
+            k = int(rng.choice([k for k in range(k_range[0], k_range[1] + 1) if k % 2]))
+        else:
+            k = int(rng.integers(k_range[0], k_range[1] + 1))
         count = len(recording.frames)
         if count < 3 * k:
             raise InputError(
