@@ -189,16 +189,3 @@ def test_step_edi_channels_follow_the_ramped_ones_and_keep_edi_s_step_model():
     assert InputRepresentation.from_mapping(both.to_dict()) == both
     with pytest.raises(ValueError, match="step_edi_contrasts"):
         InputRepresentation("voxel", 3, step_edi_contrasts=(0.2,))
-
-
-def test_the_span_variant_integrates_over_the_blur_span_and_names_itself():
-    # One pixel brightens by e^c at 150 us between sharp frames at 0, 100, 200: over the
-    # span their mean stands for (-50 to 250 us), the latent image is the darker level.
-    contrast, dark = 0.18, 0.5
-    blurry = np.full((1, 1), dark * (2 + math.exp(contrast)) / 3, np.float32)
-    window = BlurWindow(1, blurry, blurry, 0, 200, 100, sample_spacing=100)
-    events = make_events(np.array([150]), np.array([0]), np.array([0]), np.array([1]))
-    span, exposure = RampedEdi(contrast, 0.0, over_blur_span=True), RampedEdi(contrast, 0.0)
-    assert (span.name, exposure.name) == ("edi_ramp_span", "edi_ramp")
-    assert span(window, window, window, events)[0, 0] == pytest.approx(dark, rel=1e-5)
-    assert exposure(window, window, window, events)[0, 0] > dark * 1.01

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from stra_live.evaluation.edi import DEFAULT_CONTRAST
-from stra_live.evaluation.methods import MethodName
 from stra_live.evaluation.protocol import DEFAULT_BLUR_FRAMES
 
 
@@ -19,9 +19,7 @@ class EvalConfig:
             ``contrast_threshold``), "edi_best" (EDI with each file's best
             contrast, chosen against the ground truth: an oracle), "edi_ramp"
             (EDI with each event's step ramped, the ramped network's base
-            input), "edi_ramp_span" (the same over the span a synthesised
-            blur stands for, the base of a "midpoints" network) or "blurry"
-            (the input itself).
+            input) or "blurry" (the input itself).
         blur_frames: k, sharp frames averaged per blurry frame (protocol: 7,
             also 13); files with their own blurry frames ignore it.
         contrast_threshold: EDI's contrast threshold c (log intensity per event).
@@ -32,7 +30,7 @@ class EvalConfig:
         device: torch device for STRA: "auto", "cpu", "cuda" or "cuda:N".
     """
 
-    method: MethodName = "stra"
+    method: Literal["stra", "edi", "edi_best", "edi_ramp", "blurry"] = "stra"
     blur_frames: int = DEFAULT_BLUR_FRAMES
     contrast_threshold: float = DEFAULT_CONTRAST
     checkpoint: Path | None = None

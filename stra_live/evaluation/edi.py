@@ -113,34 +113,26 @@ class RampedEdi:
     ramped network's input, scored alone, so a table shows what the network
     adds to it.
 
-    With ``over_blur_span`` it integrates over the span the blurry frame's
-    light comes from (:attr:`BlurWindow.blur_span`, the ``edi_ramp_span``
-    method: the base of a network whose representation is "midpoints") rather
-    than over the protocol's exposure window.
-
     Args:
         contrast: contrast threshold c used for every frame.
         ramp_us: longest ramp, microseconds.
-        over_blur_span: integrate over ``blur_span`` instead of the exposure window.
     """
 
+    name = "edi_ramp"
+
     def __init__(self, contrast: float = DEFAULT_CONTRAST,
-                 ramp_us: float = DEFAULT_RAMP_US, *, over_blur_span: bool = False) -> None:
+                 ramp_us: float = DEFAULT_RAMP_US) -> None:
         if contrast <= 0 or ramp_us < 0:
             raise ValueError(f"need a contrast > 0 and a ramp >= 0, got {contrast}, {ramp_us}")
         self.contrast, self.ramp_us = contrast, ramp_us
-        self.over_blur_span = over_blur_span
-        self.name = "edi_ramp_span" if over_blur_span else "edi_ramp"
 
     def __call__(
         self, prev: BlurWindow, current: BlurWindow, nxt: BlurWindow, events: np.ndarray
     ) -> np.ndarray:
         """(H, W) float32 latent frame at ``current.t_sharp``; neighbours are unused."""
-        start, end = (current.blur_span if self.over_blur_span
-                      else (current.t_start, current.t_end))
-        near = window_events(events, *event_span(start, end, self.ramp_us))
-        gain = edi_gains(near["t"], near["x"], near["y"], near["p"], start, end,
-                         current.t_sharp, np.array([self.contrast]),
+        near = window_events(events, *event_span(current.t_start, current.t_end, self.ramp_us))
+        gain = edi_gains(near["t"], near["x"], near["y"], near["p"], current.t_start,
+                         current.t_end, current.t_sharp, np.array([self.contrast]),
                          current.resolution, ramp_us=self.ramp_us)[0]
         latent = np.divide(current.blurry, gain, out=np.zeros_like(current.blurry),
                            where=gain > 0)

@@ -15,11 +15,10 @@ import numpy as np
 from stra_live.evaluation.edi import DEFAULT_CONTRAST, BestContrastEdi, EdiDeblurrer, RampedEdi
 from stra_live.evaluation.protocol import BlurWindow
 
-MethodName = Literal["stra", "edi", "edi_best", "edi_ramp", "edi_ramp_span", "blurry"]
+MethodName = Literal["stra", "edi", "edi_best", "edi_ramp", "blurry"]
 """Names accepted by :func:`make_deblurrer` and ``stra-eval --method``."""
 
-METHODS: tuple[MethodName, ...] = (
-    "stra", "edi", "edi_best", "edi_ramp", "edi_ramp_span", "blurry")
+METHODS: tuple[MethodName, ...] = ("stra", "edi", "edi_best", "edi_ramp", "blurry")
 
 
 class Deblurrer(Protocol):
@@ -81,8 +80,8 @@ def make_deblurrer(
         return EdiDeblurrer(contrast)
     if name == "edi_best":
         return BestContrastEdi()
-    if name in ("edi_ramp", "edi_ramp_span"):
-        return RampedEdi(contrast, over_blur_span=name == "edi_ramp_span")
+    if name == "edi_ramp":
+        return RampedEdi(contrast)
     if name == "stra":
         # Imported here so that the baselines never pay for importing torch.
         from stra_live.evaluation.stra import StraDeblurrer
