@@ -45,8 +45,6 @@ import numpy as np
 
 RepresentationKind = Literal["voxel", "voxel_edi"]
 KINDS: tuple[str, ...] = get_args(RepresentationKind)
-SyntheticSpan = Literal["endpoints", "midpoints"]
-SPANS: tuple[str, ...] = get_args(SyntheticSpan)
 
 @dataclass(frozen=True)
 class InputRepresentation:
@@ -62,13 +60,6 @@ class InputRepresentation:
             event's step; 0 is EDI's own step model.
         step_edi_contrasts: contrasts of further EDI channels, after those of
             ``edi_contrasts``, that always use the step model.
-        synthetic_span: the time span a blurry frame synthesised as the mean of
-            sharp frames is gridded over: "endpoints", from the first sharp
-            frame to the last (the protocol's exposure window, and what every
-            network before this field was trained on), or "midpoints", half a
-            spacing more on each side, the span that mean stands for
-            (:attr:`stra_live.evaluation.protocol.BlurWindow.blur_span`). A
-            camera's frame is gridded over its exposure either way.
     """
 
     kind: RepresentationKind = "voxel"
@@ -76,7 +67,6 @@ class InputRepresentation:
     edi_contrasts: tuple[float, ...] = ()
     edi_ramp_us: float = 0.0
     step_edi_contrasts: tuple[float, ...] = ()
-    synthetic_span: SyntheticSpan = "endpoints"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -103,10 +93,6 @@ class InputRepresentation:
             raise ValueError(
                 "representation.step_edi_contrasts: contrasts > 0 of a 'voxel_edi' input, "
                 f"got {list(steps)} for {self.kind!r}")
-        if self.synthetic_span not in SPANS:
-            raise ValueError(
-                f"representation.synthetic_span: must be one of {list(SPANS)}, "
-                f"got {self.synthetic_span!r}")
         if self.kind == "voxel_edi":
             if not self.edi_contrasts or min(self.edi_contrasts) <= 0:
                 raise ValueError(

@@ -13,12 +13,12 @@ from models.representation import InputRepresentation, build_event_input
 from models.stra import STRA
 from stra_live.errors import InputError
 from stra_live.evaluation.edi import edi_deblur
-from stra_live.evaluation.protocol import BlurWindow, synthesize_windows, window_events
+from stra_live.evaluation.protocol import synthesize_windows, window_events
 from stra_live.events import EVENT_DTYPE
 from stra_live.simulator.config import SceneConfig, SimConfig, SimulatorConfig
 from stra_live.simulator.sequence import simulate_sequence
 from stra_live.voxel.edi_gain import edi_gains
-from stra_live.voxel.window import input_span, window_grids_of
+from stra_live.voxel.window import window_grids_of
 
 EDI = InputRepresentation("voxel_edi", 9, (0.18, 0.3))
 
@@ -42,33 +42,6 @@ def test_edi_channel_of_a_brightness_step_is_the_darker_level():
     grids = window_grids_of(representation, events, 0, t_end, (1, 1))
     built = build_event_input(representation, grids, blurry)
     assert built[9, 0, 0] == pytest.approx(dark, rel=1e-5)
-
-
-def test_midpoint_span_makes_edi_exact_on_a_mean_of_sharp_frames():
-    # Sharp frames at 0, 100, 200 us, latent time 100; the pixel brightens by e^c at
-    # 150 us. Their mean weighs the bright frame 1/3, as a 300 us exposure from -50 to
-    # 250 does, while EDI from the first frame to the last would weigh it 1/4.
-    contrast, dark = 0.18, 0.5
-    samples = [dark, dark, dark * math.exp(contrast)]
-    blurry = np.full((1, 1), np.mean(samples), np.float32)
-    image = np.zeros((1, 1), np.float32)
-    window = BlurWindow(0, blurry, image, 0, 200, 100, sample_spacing=100)
-    events = np.zeros(1, EVENT_DTYPE)
-    events[0] = (150, 0, 0, 1)
-    latents = {}
-    for span in ("endpoints", "midpoints"):
-        representation = InputRepresentation("voxel_edi", 3, (contrast,), synthetic_span=span)
-        grids = window_grids_of(representation, events, *input_span(representation, window),
-                                (1, 1))
-        latents[span] = build_event_input(representation, grids, blurry)[3, 0, 0]
-    assert latents["midpoints"] == pytest.approx(dark, rel=1e-5)
-    assert latents["endpoints"] == pytest.approx(0.5078, abs=2e-4)  # 1.6% too bright
-
-
-def test_synthetic_span_defaults_to_endpoints_and_refuses_unknown_values():
-    assert InputRepresentation.from_mapping({"kind": "voxel"}).synthetic_span == "endpoints"
-    with pytest.raises(ValueError, match="synthetic_span"):
-        InputRepresentation("voxel", 5, synthetic_span="middle")
 
 
 def test_edi_channels_equal_the_edi_baseline_on_a_simulated_13_frame_blur():

@@ -46,8 +46,6 @@ class BlurWindow:
         t_end: last microsecond of the exposure window (included).
         t_sharp: timestamp (us) of the ground-truth frame, the latent time an
             event-based method such as EDI reconstructs.
-        sample_spacing: for blur synthesised from sharp frames, the time (us)
-            between them; 0 for a frame a camera exposed.
     """
 
     index: int
@@ -56,23 +54,6 @@ class BlurWindow:
     t_start: int
     t_end: int
     t_sharp: int
-    sample_spacing: int = 0
-
-    @property
-    def blur_span(self) -> tuple[int, int]:
-        """The closed time span the blurry frame's light comes from.
-
-        A camera integrates light over its exposure, so that is the span. The
-        mean of k instantaneous sharp frames, though, weighs each of them
-        equally, ends included, which a continuous exposure from the first to
-        the last does not: the ends would get half the weight. By the midpoint
-        rule that mean is the integral over half a spacing more on each side,
-        and EDI on that span is closer to the truth (+0.6 / +0.2 dB on the
-        ideal test files at k = 7 / 13, ramped). The protocol's exposure window
-        (``t_start``, ``t_end``) is unchanged: it is what its EDI baseline uses.
-        """
-        half = self.sample_spacing // 2
-        return self.t_start - half, self.t_end + half
 
     @property
     def resolution(self) -> tuple[int, int]:
@@ -120,8 +101,6 @@ def synthesize_windows(
                 t_start=int(group[0].timestamp),
                 t_end=int(group[-1].timestamp),
                 t_sharp=int(middle.timestamp),
-                sample_spacing=(int(group[-1].timestamp - group[0].timestamp) // (k - 1)
-                                if k > 1 else 0),
             )
         )
     return windows

@@ -19,7 +19,7 @@ from stra_live.config import ConfigError
 from stra_live.engine.runtime import ModelRuntime
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import BlurWindow, window_events
-from stra_live.voxel.window import event_span, input_span, window_grids_of
+from stra_live.voxel.window import event_span, window_grids_of
 
 if TYPE_CHECKING:
     from models.encodings import AttentionWeights
@@ -95,10 +95,10 @@ class StraDeblurrer:
         if not self.runtime.uses_events:
             return np.zeros((len(triplet), representation.raw_channels, height, width),
                             np.float32)
-        spans = [input_span(representation, w) for w in triplet]
         return np.stack([
             window_grids_of(representation,
-                            window_events(events, *event_span(representation, *span)),
-                            *span, (height, width))
-            for span in spans
+                            window_events(events, *event_span(representation, w.t_start,
+                                                              w.t_end)),
+                            w.t_start, w.t_end, (height, width))
+            for w in triplet
         ])

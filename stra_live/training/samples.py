@@ -2,7 +2,7 @@
 
 A sample is drawn exactly as the evaluation protocol scores (``PROTOCOL.md``):
 windows T-1, T, T+1 of one blur length k, each window's events voxelised over
-its own exposure window (or the span its blur stands for, as the representation says), and the target is the ground truth of window T. For
+its own exposure window, and the target is the ground truth of window T. For
 training, one random crop and one random horizontal flip are applied to all
 of them alike.
 """
@@ -18,7 +18,7 @@ import numpy as np
 from stra_live.errors import InputError
 from stra_live.evaluation.protocol import BlurWindow, paired_windows, synthesize_windows
 from stra_live.event_index import EventIndex
-from stra_live.voxel.window import event_span, input_span, window_grids_of
+from stra_live.voxel.window import event_span, window_grids_of
 
 if TYPE_CHECKING:
     from models.representation import InputRepresentation
@@ -102,11 +102,11 @@ def triplet_sample(triplet: Triplet, events: EventIndex,
         (the raw window grids), target (1, H, W).
     """
     height, width = triplet[1].resolution
-    spans = [input_span(representation, w) for w in triplet]
     voxels = np.stack([
-        window_grids_of(representation, events.window(*event_span(representation, *span)),
-                        *span, (height, width))
-        for span in spans
+        window_grids_of(representation, events.window(*event_span(representation, w.t_start,
+                                                                  w.t_end)),
+                        w.t_start, w.t_end, (height, width))
+        for w in triplet
     ])
     frames = np.stack([w.blurry for w in triplet]).astype(np.float32, copy=False)
     target = triplet[1].sharp[None].astype(np.float32, copy=False)

@@ -13,27 +13,11 @@ exposure when the representation ramps them: :func:`event_span` says which.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from models.representation import InputRepresentation
 from stra_live.voxel import edi_gain
 from stra_live.voxel.grid import accumulate_voxel, check_window
-
-if TYPE_CHECKING:
-    from stra_live.evaluation.protocol import BlurWindow
-
-
-def input_span(representation: InputRepresentation, window: BlurWindow) -> tuple[int, int]:
-    """The closed span a protocol window's grids cover, as ``representation`` says.
-
-    The protocol's exposure window, or for "midpoints" the span its blurry
-    frame's light comes from (equal for a camera's frames).
-    """
-    if representation.synthetic_span == "midpoints":
-        return window.blur_span
-    return window.t_start, window.t_end
 
 
 def event_span(representation: InputRepresentation, t_start: int,
