@@ -3,15 +3,16 @@
 # configs/train_ablation_edi.yaml, the default), `detail` (the detail network,
 # configs/train_ablation_detail.yaml), `wide` (the wide network,
 # configs/train_ablation_wide.yaml), `ramp` (the ramped-EDI network,
-# configs/train_ablation_ramp.yaml) or `gate` (the shipped default,
-# configs/train_ablation_gate.yaml): four variants x two seeds, two runs at a time (one
+# configs/train_ablation_ramp.yaml), `gate` (the pixel-gated network,
+# configs/train_ablation_gate.yaml) or `odd` (the shipped default, its layers trained on
+# odd blur lengths, configs/train_ablation_odd.yaml): four variants x two seeds, two runs at a time (one
 # torch thread each; a 2-core laptop took 65-75 minutes for `edi`), logs beside the runs;
 # a finished run is skipped. Then: .venv/bin/python docs/ablation_table.py --runs runs/ablation_<name>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-edi}
 config=configs/train_ablation_$name.yaml
-[ -f "$config" ] || { echo "no $config (use edi, detail, wide, ramp or gate)" >&2; exit 2; }
+[ -f "$config" ] || { echo "no $config (use edi, detail, wide, ramp, gate or odd)" >&2; exit 2; }
 out=runs/ablation_$name
 mkdir -p "$out"
 

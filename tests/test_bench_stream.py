@@ -51,5 +51,6 @@ def test_a_network_that_is_neither_a_kind_nor_a_file_is_named(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stream", "--kinds", "missing.safetensors"]) == 2
     kinds = ("(paper, realtime, realtime_edi, realtime_edi_detail, realtime_edi_detail_wide, "
-             "realtime_edi_ramp, realtime_edi_ramp_ideal, realtime_edi_ramp_gate)")
+             "realtime_edi_ramp, realtime_edi_ramp_ideal, realtime_edi_ramp_gate, "
+             "realtime_edi_ramp_odd)")
     assert f"'missing.safetensors' is neither a shipped kind {kinds}" in capsys.readouterr().err

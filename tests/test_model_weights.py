@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.weights import KINDS, default_config, default_weights
+from models.weights import ARCHITECTURES, KINDS, default_config, default_weights
 from stra_live.engine.runtime import default_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,13 +19,15 @@ def test_weights_live_in_models_weights() -> None:
 
 def test_configs_exist_for_every_kind() -> None:
     for kind in KINDS:
-        assert default_config(kind) == ROOT / "configs" / f"model_{kind}.yaml"
+        layers = ARCHITECTURES.get(kind, kind)
+        assert default_config(kind) == ROOT / "configs" / f"model_{layers}.yaml"
         assert default_config(kind).is_file()
 
 
-def test_the_app_runs_the_pixel_gated_ramped_edi_network() -> None:
+def test_the_app_runs_the_gated_network_trained_on_odd_blur_lengths() -> None:
     # The paper configuration scores below EDI (README, Results): it is no default.
-    assert default_checkpoint() == default_weights("realtime_edi_ramp_gate")
+    assert default_checkpoint() == default_weights("realtime_edi_ramp_odd")
+    assert default_config("realtime_edi_ramp_odd") == default_config("realtime_edi_ramp_gate")
 
 
 def test_unknown_kind() -> None:

@@ -25,7 +25,7 @@ def test_shipped_configs_load(name: str) -> None:
     # The paper's 25% decays, except the short ablation runs, which anneal faster so that
     # their final weights settle (configs/train_ablation_edi.yaml says why).
     annealed = ("train_ablation_edi.yaml", "train_ablation_detail.yaml", "train_ablation_wide.yaml",
-                "train_ablation_ramp.yaml", "train_ablation_gate.yaml")
+                "train_ablation_ramp.yaml", "train_ablation_gate.yaml", "train_ablation_odd.yaml")
     expected_gamma = 0.5 if name in annealed else 0.75
     assert config.optim.lr_gamma == expected_gamma
 
