@@ -6,7 +6,8 @@
 # PROTOCOL.md for k = 7 and k = 13. Run from the repository root after `make setup`.
 # Usage: bash docs/reproduce_table.sh [ROW...]   (rows: blurry edi edi_best edi_ramp realtime
 # realtime_v1 paper realtime_edi realtime_edi_v1 realtime_edi_detail realtime_edi_detail_wide
-# realtime_edi_ramp realtime_edi_ramp_ideal realtime_edi_ramp_gate ablations; default: all)
+# realtime_edi_ramp realtime_edi_ramp_ideal realtime_edi_ramp_gate realtime_edi_ramp_odd ablations;
+# default: all)
 set -euo pipefail
 bin=.venv/bin
 textures=(camera coffee gravel page chelsea edge_noise)
@@ -31,7 +32,7 @@ score() {  # label, then stra-eval options
 }
 rows=("$@"); [ ${#rows[@]} -gt 0 ] || rows=(blurry edi edi_best edi_ramp realtime realtime_v1 paper
   realtime_edi realtime_edi_v1 realtime_edi_detail realtime_edi_detail_wide realtime_edi_ramp realtime_edi_ramp_ideal
-  realtime_edi_ramp_gate ablations)
+  realtime_edi_ramp_gate realtime_edi_ramp_odd ablations)
 for row in "${rows[@]}"; do
   case $row in
     blurry) score blurry --method blurry ;;
@@ -51,8 +52,10 @@ for row in "${rows[@]}"; do
       --checkpoint models/weights/stra_realtime_edi_detail_wide.safetensors ;;
     realtime_edi_ramp) score "STRA real-time, ramped EDI input (the previous default)" --method stra \
       --checkpoint models/weights/stra_realtime_edi_ramp.safetensors ;;
-    realtime_edi_ramp_gate) score "STRA real-time, ramped EDI, pixel gate (the default)" \
+    realtime_edi_ramp_gate) score "STRA real-time, ramped EDI, pixel gate" \
       --method stra --checkpoint models/weights/stra_realtime_edi_ramp_gate.safetensors ;;
+    realtime_edi_ramp_odd) score "STRA real-time, pixel gate, odd blur lengths (the default)" \
+      --method stra --checkpoint models/weights/stra_realtime_edi_ramp_odd.safetensors ;;
     realtime_edi_ramp_ideal) score "STRA real-time, ramped EDI, ideal-weighted (the previous default)" \
       --method stra --checkpoint models/weights/stra_realtime_edi_ramp_ideal.safetensors ;;
     realtime_edi_v1) score "STRA first EDI-input (trained on sampled EDI channels)" \
