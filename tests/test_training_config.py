@@ -97,3 +97,11 @@ def test_model_path_falls_back_to_the_repository(monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     config = from_dict(TrainConfig, train_dict(model="configs/model_realtime.yaml"))
     assert config.model_config() == load_config(ModelConfig, CONFIG_DIR / "model_realtime.yaml")
+
+
+def test_training_draws_odd_blur_lengths_unless_a_config_says_otherwise() -> None:
+    # Even k put the ground truth off the input's latent time (DataConfig.odd_k_only).
+    assert from_dict(TrainConfig, train_dict()).data.odd_k_only
+    data = train_dict()
+    data["data"]["odd_k_only"] = False
+    assert not from_dict(TrainConfig, data).data.odd_k_only
