@@ -45,18 +45,18 @@ def test_blur_length_covers_the_whole_range() -> None:
     recording = ramp_recording(60)
     lengths = set()
     for seed in range(200):
-        w0, _, _ = random_triplet(recording, np.random.default_rng(seed), (7, 13))
+        w0, _, _ = random_triplet(recording, np.random.default_rng(seed), (7, 13),
+                                  odd_k_only=False)
         lengths.add((w0.t_end - w0.t_start) // 1000 + 1)
     assert lengths == set(range(7, 14))
 
 
-def test_odd_k_only_draws_every_odd_blur_length_and_no_even_one() -> None:
+def test_by_default_every_odd_blur_length_is_drawn_and_no_even_one() -> None:
     # An even k's ground truth is off its window's centre (DataConfig.odd_k_only).
     recording = ramp_recording(60)
     lengths = set()
     for seed in range(200):
-        w0, w1, _ = random_triplet(recording, np.random.default_rng(seed), (7, 13),
-                                   odd_k_only=True)
+        w0, w1, _ = random_triplet(recording, np.random.default_rng(seed), (7, 13))
         lengths.add((w0.t_end - w0.t_start) // 1000 + 1)
         assert w1.t_sharp == (w1.t_start + w1.t_end) // 2
     assert lengths == {7, 9, 11, 13}

@@ -81,7 +81,8 @@ class TrainDataset(Dataset):
         crop: side of the square training patch, in pixels.
         hflip: mirror half the samples horizontally.
         k_range: (min, max) blur length for sharp-frame recordings, both included.
-        odd_k_only: draw only the odd blur lengths of ``k_range``.
+        odd_k_only: draw only the odd blur lengths of ``k_range`` (as
+            :class:`stra_live.training.config.DataConfig` does by default).
         seed: the run's seed; with ``index`` it fixes every random choice.
         cache_size: recordings each worker keeps in memory.
     """
@@ -89,7 +90,7 @@ class TrainDataset(Dataset):
     def __init__(self, recordings: Sequence[RecordingRef], representation: InputRepresentation,
                  crop: int, hflip: bool,
                  k_range: tuple[int, int], seed: int, cache_size: int = 64,
-                 odd_k_only: bool = False) -> None:
+                 odd_k_only: bool = True) -> None:
         if not 1 <= k_range[0] <= k_range[1]:
             raise ValueError(f"blur lengths must satisfy 1 <= min <= max, got {k_range}")
         self.cache = RecordingCache(recordings, cache_size)

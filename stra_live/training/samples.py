@@ -44,12 +44,12 @@ class Sample:
 
 
 def random_triplet(recording: Recording, rng: np.random.Generator,
-                   k_range: tuple[int, int], *, odd_k_only: bool = False) -> Triplet:
+                   k_range: tuple[int, int], *, odd_k_only: bool = True) -> Triplet:
     """Draw three consecutive windows of ``recording`` at a random position.
 
     Recordings of sharp frames get a blur length k drawn uniformly from
     ``k_range`` (both ends included) and three windows of that k from a random
-    first frame (only its odd values with ``odd_k_only``: see
+    first frame (only its odd values unless ``odd_k_only`` is false: see
     :attr:`stra_live.training.config.DataConfig.odd_k_only`); EFNet-style
     recordings (with ``sharp_frames``) use their own blurry frames, so k does
     not apply.
